@@ -1,0 +1,425 @@
+/*
+ * dispatch.c - runs the calls of one request message.
+ *
+ * Order of checks for a call, each ending it with a status when it fails:
+ * deadline already passed (the handler never runs), metadata, method,
+ * authentication and roles, idempotency key, payload, handler, deadline
+ * passed while running. Handler messages for INTERNAL go to the log only.
+ */
+#include "rpc/dispatch.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/pbcheck.h"
+#include "core/status.h"
+
+/* Decoding a payload may allocate this much more than its size. Legitimate
+ * messages need one to three times their size; hostile ones (millions of
+ * empty repeated submessages) up to forty times. */
+#define PAYLOAD_DECODE_FACTOR 8
+#define PAYLOAD_DECODE_SLACK (64u * 1024u)
+#define MAX_REQUEST_ID 64
+#define MAX_IDEMPOTENCY_KEY 128
+
+void
+rpc_worker_init(rpc_worker *w, unsigned index)
+{
+	arena_init(&w->arena, 16 * 1024);
+	w->index = index;
+	w->rng   = clock_now_ns() ^ ((uint64_t) index << 32) ^ 0x9e3779b97f4a7c15u;
+}
+
+void
+rpc_worker_fini(rpc_worker *w)
+{
+	arena_fini(&w->arena);
+}
+
+void
+rpc_worker_reset(rpc_worker *w)
+{
+	arena_reset(&w->arena);
+}
+
+static uint64_t
+next_random(rpc_worker *w)
+{
+	/* splitmix64: request ids need to be distinct, not secret. */
+	uint64_t z = (w->rng += 0x9e3779b97f4a7c15u);
+	z          = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z          = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* At most max bytes of s, cut at a character boundary, for messages that
+ * quote client input (pbcheck guaranteed it is UTF-8). */
+static const char *
+clip(svc_call *call, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max) {
+		return s;
+	}
+	while (max > 0 && ((unsigned char) s[max] & 0xc0) == 0x80) {
+		max--;
+	}
+	return call_printf(call, "%.*s...", (int) max, s);
+}
+
+static bool
+valid_request_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > MAX_REQUEST_ID) {
+		return false;
+	}
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                 "0123456789._:-") == n;
+}
+
+/* Checks the metadata of a call and turns it into svc_metadata. Returns
+ * HUES_OK or INVALID_ARGUMENT with a violation added to call. */
+static int
+check_metadata(svc_call *call, const rpc_call_in *in)
+{
+	size_t total = 0;
+
+	if (in->nmetadata > RPC_MAX_METADATA_ENTRIES) {
+		return call_fail(call, HUES_INVALID_ARGUMENT,
+		    "%zu metadata entries; at most %d are allowed", in->nmetadata,
+		    RPC_MAX_METADATA_ENTRIES);
+	}
+	svc_metadata *md = call_alloc(call, (in->nmetadata + 1) * sizeof(*md));
+	for (size_t i = 0; i < in->nmetadata; i++) {
+		const char *k = in->metadata[i]->key;
+		const char *v = in->metadata[i]->value;
+		size_t      kl = strlen(k);
+		total += kl + strlen(v);
+		if (kl == 0 || strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
+		                   kl) {
+			call_violation(call,
+			    call_printf(call, "metadata[%zu].key", i),
+			    "keys are lowercase ASCII letters, digits, '.', '_' "
+			    "or '-'");
+			return call_invalid(call);
+		}
+		for (const unsigned char *p = (const unsigned char *) v; *p; p++) {
+			if (*p < 0x20 || *p == 0x7f) {
+				call_violation(call,
+				    call_printf(call, "metadata[%zu].value", i),
+				    "control characters are not allowed");
+				return call_invalid(call);
+			}
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(md[j].key, k) == 0) {
+				call_violation(call,
+				    call_printf(call, "metadata[%zu].key", i),
+				    "key '%s' appears more than once", k);
+				return call_invalid(call);
+			}
+		}
+		md[i] = (svc_metadata) {k, v};
+	}
+	if (total > RPC_MAX_METADATA_BYTES) {
+		return call_fail(call, HUES_INVALID_ARGUMENT,
+		    "metadata is %zu bytes; at most %d are allowed", total,
+		    RPC_MAX_METADATA_BYTES);
+	}
+	call->metadata  = md;
+	call->nmetadata = in->nmetadata;
+	return HUES_OK;
+}
+
+/* Verifies the bearer token, if any, and applies the method's policy. */
+static int
+authorize(const rpc_dispatcher *d, svc_call *call)
+{
+	const svc_method *m     = call->method;
+	const char       *authz = call_metadata(call, "authorization");
+
+	if (authz != NULL) {
+		if (strncasecmp(authz, "Bearer ", 7) != 0 || authz[7] == '\0') {
+			call_set_reason(call, "BAD_AUTHORIZATION");
+			return call_fail(call, HUES_UNAUTHENTICATED,
+			    "authorization must be 'Bearer <token>'");
+		}
+		if (d->auth == NULL) {
+			call_set_reason(call, "AUTH_NOT_CONFIGURED");
+			return call_fail(call, HUES_UNAUTHENTICATED,
+			    "this server verifies no tokens");
+		}
+		const char *why = NULL, *reason = NULL;
+		int rv = d->auth(d->auth_arg, authz + 7, call->arena,
+		    &call->principal, &why, &reason);
+		if (rv != HUES_OK) {
+			call_set_reason(call, reason);
+			return call_fail(call, HUES_UNAUTHENTICATED, "%s",
+			    why != NULL ? why : "invalid token");
+		}
+	}
+	if (m->auth == SVC_AUTH_PUBLIC) {
+		return HUES_OK;
+	}
+	if (call->principal.subject == NULL) {
+		call_set_reason(call, "TOKEN_MISSING");
+		return call_fail(call, HUES_UNAUTHENTICATED,
+		    "%s needs a bearer token in the authorization metadata",
+		    m->name);
+	}
+	if (m->auth == SVC_AUTH_ROLES && (m->roles & call->principal.role) == 0) {
+		call_set_reason(call, "ROLE_NOT_ALLOWED");
+		return call_fail(call, HUES_PERMISSION_DENIED,
+		    "your role may not call %s", m->name);
+	}
+	return HUES_OK;
+}
+
+/* Decodes the payload into a message of the method's request type. */
+static int
+decode_payload(svc_call *call, const rpc_call_in *in, void **req)
+{
+	const ProtobufCMessageDescriptor *desc = call->method->request;
+	pbcheck_error                     perr;
+	ProtobufCAllocator                alloc;
+
+	if (pbcheck_message(desc, in->payload.data, in->payload.len, &perr) != 0) {
+		call_set_reason(call, "MALFORMED_PAYLOAD");
+		if (perr.path[0] != '\0') {
+			call_violation(call, perr.path, "%s", perr.what);
+		}
+		return call_fail(call, HUES_INVALID_ARGUMENT,
+		    "payload is not a valid %s: %s%s%s (byte %zu)", desc->name,
+		    perr.path, perr.path[0] ? ": " : "", perr.what, perr.offset);
+	}
+	arena_set_cap(call->arena,
+	    PAYLOAD_DECODE_FACTOR * in->payload.len + PAYLOAD_DECODE_SLACK);
+	arena_protobuf_allocator(call->arena, &alloc);
+	*req = protobuf_c_message_unpack(
+	    desc, &alloc, in->payload.len, in->payload.data);
+	bool capped = call->arena->capped;
+	arena_set_cap(call->arena, 0);
+	call->arena->capped = false;
+	if (*req == NULL) {
+		if (capped) {
+			call_set_reason(call, "DECODE_LIMIT");
+			return call_fail(call, HUES_RESOURCE_EXHAUSTED,
+			    "%s needs too much memory to decode", desc->name);
+		}
+		call_set_reason(call, "MALFORMED_PAYLOAD");
+		return call_fail(call, HUES_INVALID_ARGUMENT,
+		    "payload is not a valid %s", desc->name);
+	}
+	return HUES_OK;
+}
+
+/* Runs the handler and packs its response into out->payload. */
+static int
+invoke(svc_call *call, void *req, rpc_outcome *out)
+{
+	const svc_method *m    = call->method;
+	void             *resp = call_new_message(call, m->response);
+	int               code = m->handler(call, req, resp);
+
+	if (!status_valid(code)) {
+		LOG_ERROR(call->request_id, "%s returned invalid status %d",
+		    m->name, code);
+		code = call_fail(call, HUES_INTERNAL, "invalid status %d", code);
+	}
+	if (code == HUES_OK) {
+		size_t   n   = protobuf_c_message_get_packed_size(resp);
+		uint8_t *buf = call_alloc(call, n);
+		out->payload.len  = protobuf_c_message_pack(resp, buf);
+		out->payload.data = buf;
+	}
+	return code;
+}
+
+/* Copies the call's outcome fields into out. */
+static void
+take_outcome(const svc_call *call, int code, rpc_outcome *out)
+{
+	out->code           = code;
+	out->message        = call->message;
+	out->violations     = call->violations;
+	out->nviolations    = call->nviolations;
+	out->reason         = call->reason;
+	out->retry_after_ms = call->retry_after_ms;
+	if (code != HUES_OK) {
+		out->payload.len  = 0;
+		out->payload.data = NULL;
+	}
+}
+
+/* Outcomes worth replaying to a retry: everything but transient errors. */
+static bool
+remember(int code)
+{
+	switch (code) {
+	case HUES_CANCELLED:
+	case HUES_DEADLINE_EXCEEDED:
+	case HUES_RESOURCE_EXHAUSTED:
+	case HUES_ABORTED:
+	case HUES_INTERNAL:
+	case HUES_UNAVAILABLE:
+	case HUES_UNKNOWN: return false;
+	default: return true;
+	}
+}
+
+/* Runs the checks up to the handler; HUES_OK means run it. With an
+ * idempotency key, *idem_key is set and *out may already be final. */
+static int
+prepare(const rpc_dispatcher *d, svc_call *call, const rpc_call_in *in,
+    const svc_method *m, rpc_outcome *out, const char **idem_key,
+    bool *replayed)
+{
+	int rv;
+
+	if ((rv = check_metadata(call, in)) != HUES_OK ||
+	    (rv = authorize(d, call)) != HUES_OK) {
+		return rv;
+	}
+	const char *key = call_metadata(call, "idempotency-key");
+	if (key == NULL || d->idem == NULL || (m->flags & SVC_IDEMPOTENT)) {
+		return HUES_OK;
+	}
+	if (strlen(key) > MAX_IDEMPOTENCY_KEY) {
+		call_violation(call, "metadata.idempotency-key",
+		    "at most %d characters", MAX_IDEMPOTENCY_KEY);
+		return call_invalid(call);
+	}
+	const svc_principal *p = &call->principal;
+	char *full = call_printf(call, "%s\n%s\n%s",
+	    p->subject != NULL ? p->subject : "", m->name, key);
+	uint64_t h = rpc_idem_hash(in->payload.data, in->payload.len);
+	switch (rpc_idem_begin(d->idem, full, h, call->arena, out)) {
+	case IDEM_NEW: *idem_key = full; return HUES_OK;
+	case IDEM_DONE: *replayed = true; return out->code;
+	case IDEM_IN_PROGRESS:
+		call_set_reason(call, "IDEMPOTENCY_KEY_IN_USE");
+		call_set_retry_after(call, 100);
+		return call_fail(call, HUES_ABORTED,
+		    "a call with this idempotency key is still running");
+	case IDEM_MISMATCH:
+		call_set_reason(call, "IDEMPOTENCY_KEY_REUSED");
+		return call_fail(call, HUES_INVALID_ARGUMENT,
+		    "this idempotency key was used with a different request");
+	}
+	return HUES_OK;
+}
+
+static void
+run_call(const rpc_dispatcher *d, rpc_worker *w, const rpc_call_in *in,
+    uint64_t received_ns, rpc_outcome *out)
+{
+	svc_call           call;
+	const svc_service *svc      = NULL;
+	const char        *idem_key = NULL;
+	bool               replayed = false;
+	uint64_t           start    = clock_now_ns();
+	int                code;
+
+	const svc_method *m =
+	    svc_registry_lookup(d->reg, in->method, strlen(in->method), &svc);
+	call_init(&call, &w->arena, m, svc != NULL ? svc->state : NULL,
+	    d->stopping);
+	memset(out, 0, sizeof(*out));
+	out->call_id     = in->call_id;
+	call.deadline_ns = in->timeout_ms == 0
+	    ? 0
+	    : received_ns + (uint64_t) in->timeout_ms * 1000000u;
+
+	/* The request id comes first: every log line of the call needs it. */
+	for (size_t i = 0; i < in->nmetadata; i++) {
+		if (strcmp(in->metadata[i]->key, "x-request-id") == 0 &&
+		    valid_request_id(in->metadata[i]->value)) {
+			call.request_id = in->metadata[i]->value;
+		}
+	}
+	if (call.request_id == NULL) {
+		call.request_id =
+		    call_printf(&call, "%016llx", (unsigned long long) next_random(w));
+	}
+	out->request_id = call.request_id;
+
+	if (call.deadline_ns != 0 && start >= call.deadline_ns) {
+		code = call_fail(&call, HUES_DEADLINE_EXCEEDED,
+		    "deadline exceeded before the call started");
+	} else if (m == NULL) {
+		code = call_fail(&call, HUES_UNIMPLEMENTED,
+		    "unknown method '%s'", clip(&call, in->method, 128));
+	} else if ((code = prepare(d, &call, in, m, out, &idem_key,
+	                &replayed)) == HUES_OK) {
+		void *req = NULL;
+		if ((code = decode_payload(&call, in, &req)) == HUES_OK) {
+			code = invoke(&call, req, out);
+		}
+	}
+	if (replayed) {
+		LOG_DEBUG(call.request_id, "call %s id=%llu replayed code=%s",
+		    m->name, (unsigned long long) in->call_id,
+		    hues_status_name(out->code));
+		return;
+	}
+	take_outcome(&call, code, out);
+	if (idem_key != NULL) {
+		if (remember(code)) {
+			rpc_idem_finish(d->idem, idem_key, out);
+		} else {
+			rpc_idem_abandon(d->idem, idem_key);
+		}
+	}
+	if (code == HUES_INTERNAL) {
+		LOG_ERROR(call.request_id, "call %s failed: %s",
+		    m != NULL ? m->name : "-",
+		    call.message != NULL ? call.message : "(no message)");
+		out->message = call_printf(&call,
+		    "internal error (request id %s)", call.request_id);
+		out->nviolations = 0;
+	}
+	if (code == HUES_OK && call.deadline_ns != 0 &&
+	    clock_now_ns() >= call.deadline_ns) {
+		take_outcome(&call, HUES_DEADLINE_EXCEEDED, out);
+		out->message = "deadline exceeded while the call ran";
+		code         = HUES_DEADLINE_EXCEEDED;
+	}
+	LOG_DEBUG(call.request_id, "call %s id=%llu code=%s us=%llu",
+	    clip(&call, in->method, 128), (unsigned long long) in->call_id, hues_status_name(code),
+	    (unsigned long long) ((clock_now_ns() - start) / 1000u));
+}
+
+void
+rpc_dispatch(const rpc_dispatcher *d, rpc_worker *w, const uint8_t *data,
+    size_t len, uint64_t received_ns, const uint8_t **reply, size_t *reply_len)
+{
+	rpc_request req;
+	rpc_outcome fail;
+	uint8_t    *out;
+
+	if (envelope_decode(&w->arena, data, len, d->max_request, &req, &fail) !=
+	    HUES_OK) {
+		LOG_DEBUG(NULL, "rejected message of %zu bytes: %s", len,
+		    fail.message);
+		envelope_encode_whole(&w->arena, &fail, &out, reply_len);
+		*reply = out;
+		return;
+	}
+	rpc_outcome *outs = arena_alloc(&w->arena, req.ncalls * sizeof(*outs));
+	if (outs == NULL) {
+		fail.code    = HUES_RESOURCE_EXHAUSTED;
+		fail.message = "out of memory";
+		envelope_encode_whole(&w->arena, &fail, &out, reply_len);
+		*reply = out;
+		return;
+	}
+	for (size_t i = 0; i < req.ncalls; i++) {
+		run_call(d, w, &req.calls[i], received_ns, &outs[i]);
+	}
+	envelope_encode(&w->arena, req.batch, outs, req.ncalls, &out, reply_len);
+	*reply = out;
+}

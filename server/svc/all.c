@@ -1,0 +1,29 @@
+/*
+ * all.c - the list of services. A new service adds one block here.
+ */
+#include "svc/all.h"
+
+#include "svc/debug/debug.h"
+#include "svc/health/health.h"
+#include "svc/reflection/reflection.h"
+
+int
+services_register_all(svc_registry *reg, const svc_env *env)
+{
+	svc_service s;
+	int         rv;
+
+	if ((rv = health_service(reg, env->draining, &s)) != HUES_OK ||
+	    (rv = svc_registry_add(reg, &s)) != HUES_OK) {
+		return rv;
+	}
+	if ((rv = reflection_service(reg, &s)) != HUES_OK ||
+	    (rv = svc_registry_add(reg, &s)) != HUES_OK) {
+		return rv;
+	}
+	if ((rv = debug_service(env->debug_methods, &s)) != HUES_OK ||
+	    (rv = svc_registry_add(reg, &s)) != HUES_OK) {
+		return rv;
+	}
+	return HUES_OK;
+}

@@ -1,0 +1,48 @@
+/*
+ * call_impl.h - the layout of svc_call, for the dispatcher that fills it
+ * (server/rpc) and for call.c. Services include only call.h.
+ */
+#ifndef HUES_SVC_CALL_IMPL_H
+#define HUES_SVC_CALL_IMPL_H
+
+#include <stdatomic.h>
+
+#include "core/arena.h"
+#include "svc/call.h"
+#include "svc/service.h"
+
+typedef struct svc_metadata {
+	const char *key;
+	const char *value;
+} svc_metadata;
+
+typedef struct svc_violation {
+	const char *field;
+	const char *description;
+} svc_violation;
+
+struct svc_call {
+	arena               *arena;
+	const svc_method    *method;
+	void                *state;
+	uint64_t             deadline_ns; /* clock_now_ns() scale; 0: none */
+	const atomic_bool   *stopping;
+	const svc_metadata  *metadata;
+	size_t               nmetadata;
+	const char          *request_id;
+	svc_principal        principal;
+
+	/* The outcome, read by the dispatcher after the handler returns. */
+	const char    *message;
+	svc_violation *violations;
+	size_t         nviolations;
+	size_t         cap_violations;
+	const char    *reason;
+	uint32_t       retry_after_ms;
+};
+
+/* Resets the outcome part and sets the fixed part of a call. */
+void call_init(svc_call *call, arena *a, const svc_method *m, void *state,
+    const atomic_bool *stopping);
+
+#endif /* HUES_SVC_CALL_IMPL_H */
