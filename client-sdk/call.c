@@ -1,0 +1,837 @@
+/*
+ * call.c - calls from start to callback: batching into messages, sending
+ * and receiving on REQ contexts, deadlines, retries.
+ *
+ * A call waits in the pending list until a slot (one message in flight on
+ * one socket) is free; a freed slot takes up to max_batch pending calls at
+ * once. Failed attempts that may be repeated wait in the retrying list for
+ * their backoff. One client timer serves retries and the deadlines of
+ * pending calls; a slot timer serves the deadlines of a batch's calls that
+ * end before the batch's last one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hues/api.h"
+#include "internal.h"
+
+#define MS 1000000u
+
+/* Lists of work gathered under the lock and done after it. */
+typedef struct todo {
+	hues__slot *send;
+	hues__call *done;
+	bool        cancel_slot_timer;
+} todo;
+
+/* ----- lists -------------------------------------------------------- */
+
+static bool
+list_empty(const hues__call *head)
+{
+	return head->next == head;
+}
+
+static void
+list_remove(hues__call *call)
+{
+	call->prev->next = call->next;
+	call->next->prev = call->prev;
+	call->next = call->prev = NULL;
+}
+
+static void
+list_append(hues__call *head, hues__call *call)
+{
+	call->prev       = head->prev;
+	call->next       = head;
+	head->prev->next = call;
+	head->prev       = call;
+}
+
+static void
+list_prepend(hues__call *head, hues__call *call)
+{
+	call->next       = head->next;
+	call->prev       = head;
+	head->next->prev = call;
+	head->next       = call;
+}
+
+/* ----- outcomes ------------------------------------------------------- */
+
+/* Replaces the call's result; keeps the old one when r is NULL (out of
+ * memory), so the call still completes with something true. */
+static void
+set_result(hues__call *call, hues_result *r)
+{
+	if (r == NULL) {
+		if (call->result == NULL) {
+			call->result   = call->fallback;
+			call->fallback = NULL;
+		}
+		return;
+	}
+	if (call->result != NULL && call->result != r) {
+		hues_result_free(call->result);
+	}
+	call->result = r;
+}
+
+static void
+add_done(todo *t, hues__call *call)
+{
+	call->done_next = t->done;
+	t->done         = call;
+}
+
+static uint64_t
+next_random(hues_client *c)
+{
+	uint64_t z = (c->rng += 0x9e3779b97f4a7c15u);
+	z          = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z          = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/*
+ * Decides, under the lock, whether a failed attempt is tried again: only
+ * UNAVAILABLE, only when repeating is safe (or nothing was sent), within
+ * max_attempts, and only if the backoff ends before the deadline.
+ */
+static bool
+should_retry(hues_client *c, hues__call *call, bool never_sent, uint64_t now)
+{
+	const hues_result *r = call->result;
+
+	if (c->closing || r == NULL || hues_result_code(r) != HUES_UNAVAILABLE ||
+	    !(call->retry_ok || never_sent) ||
+	    call->attempts >= call->max_attempts) {
+		return false;
+	}
+	uint64_t backoff = c->o.backoff_initial_ms;
+	for (unsigned i = 1; i < call->attempts && backoff < c->o.backoff_max_ms;
+	     i++) {
+		backoff *= 2;
+	}
+	if (backoff > c->o.backoff_max_ms) {
+		backoff = c->o.backoff_max_ms;
+	}
+	/* Jitter: somewhere in the upper half, so that clients that failed
+	 * together do not come back together. */
+	uint64_t delay = backoff / 2 + next_random(c) % (backoff / 2 + 1);
+	if (delay < hues_result_retry_after_ms(r)) {
+		delay = hues_result_retry_after_ms(r);
+	}
+	call->due_ns = now + delay * MS;
+	return call->due_ns < call->deadline_ns;
+}
+
+/* Ends a call whose deadline passed before it could be sent. A call that
+ * waited to be retried keeps the error of its last attempt, which says
+ * more than the deadline does. */
+static void
+expire(todo *t, hues__call *call)
+{
+	if (call->result == NULL ||
+	    hues_result_code(call->result) != HUES_UNAVAILABLE) {
+		set_result(call,
+		    hues__result_local(call->call_id, HUES_DEADLINE_EXCEEDED,
+		        "deadline exceeded while waiting to be sent"));
+	}
+	add_done(t, call);
+}
+
+/* ----- the client timer --------------------------------------------- */
+
+/* Arms (or re-arms) the client timer for the earliest retry or pending
+ * deadline. Under the lock. */
+static void
+arm_timer(hues_client *c)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (hues__call *x = c->retrying.next; x != &c->retrying; x = x->next) {
+		if (x->due_ns < next) {
+			next = x->due_ns;
+		}
+	}
+	for (hues__call *x = c->pending.next; x != &c->pending; x = x->next) {
+		if (x->deadline_ns < next) {
+			next = x->deadline_ns;
+		}
+	}
+	if (next == UINT64_MAX || c->closing) {
+		return;
+	}
+	if (c->timer_armed) {
+		if (next < c->timer_at) {
+			/* Its callback re-arms it for the earlier time. */
+			nng_aio_cancel(c->timer);
+		}
+		return;
+	}
+	uint64_t now = hues__now_ns();
+	c->timer_armed = true;
+	c->timer_at    = next;
+	nng_sleep_aio(
+	    next > now ? (nng_duration) ((next - now + MS - 1) / MS) : 0,
+	    c->timer);
+}
+
+/* ----- dispatch ------------------------------------------------------ */
+
+/* Fills free slots with pending calls. Under the lock. */
+static void
+dispatch(hues_client *c, todo *t)
+{
+	uint64_t now = hues__now_ns();
+
+	if (c->closing) {
+		while (!list_empty(&c->pending)) {
+			hues__call *call = c->pending.next;
+			list_remove(call);
+			c->npending--;
+			set_result(call, hues__result_local(call->call_id,
+			                     HUES_CANCELLED,
+			                     "the client is being destroyed"));
+			add_done(t, call);
+		}
+		return;
+	}
+	while (c->free_head != NULL && !list_empty(&c->pending)) {
+		hues__slot *s    = c->free_head;
+		size_t      n    = 0;
+		size_t      size = 2; /* the version field */
+		while (!list_empty(&c->pending) && n < c->o.max_batch) {
+			hues__call *call = c->pending.next;
+			if (call->deadline_ns <= now) {
+				list_remove(call);
+				c->npending--;
+				expire(t, call);
+				continue;
+			}
+			/* A batch stays under the request size limit; a call
+			 * alone always fits (checked when it started). */
+			if (n > 0 &&
+			    size + call->wire_size + 6 > c->o.max_request_bytes) {
+				break;
+			}
+			list_remove(call);
+			c->npending--;
+			call->attempts++;
+			s->calls[n++] = call;
+			size += call->wire_size + 6;
+		}
+		if (n == 0) {
+			continue; /* every pending call had expired */
+		}
+		c->free_head = s->next_free;
+		if (c->free_head == NULL) {
+			c->free_tail = NULL;
+		}
+		s->next_free   = NULL;
+		s->ncalls      = n;
+		s->batch       = n > 1;
+		s->state       = SLOT_SENDING;
+		s->refs        = 1;
+		s->replied     = false;
+		s->timer_armed = false;
+		s->next_send   = t->send;
+		t->send        = s;
+	}
+}
+
+/* Returns a slot to the free list. Under the lock. */
+static void
+release_slot(hues_client *c, hues__slot *s)
+{
+	s->state     = SLOT_IDLE;
+	s->ncalls    = 0;
+	s->next_free = NULL;
+	if (c->free_tail != NULL) {
+		c->free_tail->next_free = s;
+	} else {
+		c->free_head = s;
+	}
+	c->free_tail = s;
+}
+
+static void send_slot(hues__slot *s);
+
+/* Completes the calls of t->done and sends the slots of t->send; called
+ * without the lock. */
+static void
+finish(hues_client *c, todo *t)
+{
+	for (hues__slot *s = t->send; s != NULL;) {
+		hues__slot *next = s->next_send;
+		send_slot(s);
+		s = next;
+	}
+	for (hues__call *call = t->done; call != NULL;) {
+		hues__call  *next = call->done_next;
+		hues_result *r    = call->result;
+		hues__result_set_attempts(r, call->attempts ? call->attempts : 1);
+		r = hues__result_decode(r, call->resp_desc);
+		hues_result_free(call->fallback);
+		bool was = hues__in_callback;
+		hues__in_callback = true;
+		call->cb(r, call->arg);
+		hues__in_callback = was;
+		free(call);
+		pthread_mutex_lock(&c->mtx);
+		if (--c->active == 0) {
+			pthread_cond_broadcast(&c->idle_cv);
+		}
+		pthread_mutex_unlock(&c->mtx);
+		call = next;
+	}
+}
+
+/* ----- sending ------------------------------------------------------- */
+
+static uint32_t
+remaining_ms(uint64_t deadline, uint64_t now)
+{
+	if (deadline <= now) {
+		return 1;
+	}
+	uint64_t ms = (deadline - now + MS - 1) / MS;
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t) ms;
+}
+
+static void slot_fail(hues__slot *s, int nng_rv, bool never_sent);
+
+static void
+send_slot(hues__slot *s)
+{
+	hues_client      *c   = s->client;
+	uint64_t          now = hues__now_ns();
+	uint64_t          last = 0;
+	Hues__V1__Request req = HUES__V1__REQUEST__INIT;
+	nng_msg          *msg;
+
+	for (size_t i = 0; i < s->ncalls; i++) {
+		hues__call *call = s->calls[i];
+		call->wire.timeout_ms = remaining_ms(call->deadline_ns, now);
+		s->wires[i]           = &call->wire;
+		if (call->deadline_ns > last) {
+			last = call->deadline_ns;
+		}
+	}
+	req.version = 1;
+	if (s->batch) {
+		req.n_batch = s->ncalls;
+		req.batch   = s->wires;
+	} else {
+		const Hues__V1__Call *w = &s->calls[0]->wire;
+		req.method     = w->method;
+		req.call_id    = w->call_id;
+		req.timeout_ms = w->timeout_ms;
+		req.n_metadata = w->n_metadata;
+		req.metadata   = w->metadata;
+		req.payload    = w->payload;
+	}
+	size_t len = hues__v1__request__get_packed_size(&req);
+	if (nng_msg_alloc(&msg, len) != 0) {
+		slot_fail(s, NNG_ENOMEM, true);
+		return;
+	}
+	hues__v1__request__pack(&req, nng_msg_body(msg));
+	/* Sending completes once a connection takes the message; waiting
+	 * longer than connect_timeout_ms means no server is reachable. */
+	uint32_t wait = remaining_ms(last, now);
+	if (wait > c->o.connect_timeout_ms) {
+		wait = c->o.connect_timeout_ms;
+	}
+	nng_aio_set_timeout(s->aio, (nng_duration) wait);
+	nng_aio_set_msg(s->aio, msg);
+	nng_ctx_send(s->ctx, s->aio);
+}
+
+/* ----- completing a message ----------------------------------------- */
+
+/*
+ * Takes each call of the slot that is not completed yet to its retry or
+ * its callback, then lets the slot go (when its timer is done too) and
+ * refills free slots. results[i] is the new outcome of calls[i].
+ */
+static void
+settle(hues__slot *s, hues_result **results, bool never_sent)
+{
+	hues_client *c   = s->client;
+	todo         t   = {0};
+	uint64_t     now = hues__now_ns();
+
+	pthread_mutex_lock(&c->mtx);
+	for (size_t i = 0; i < s->ncalls; i++) {
+		hues__call *call = s->calls[i];
+		if (call->in_slot_done) {
+			hues_result_free(results[i]);
+			continue;
+		}
+		set_result(call, results[i]);
+		if (should_retry(c, call, never_sent, now)) {
+			list_append(&c->retrying, call);
+		} else {
+			add_done(&t, call);
+		}
+	}
+	s->replied = true;
+	if (s->timer_armed) {
+		t.cancel_slot_timer = true;
+	}
+	if (--s->refs == 0) {
+		release_slot(c, s);
+	}
+	dispatch(c, &t);
+	arm_timer(c);
+	if (t.cancel_slot_timer) {
+		nng_aio_cancel(s->timer);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	finish(c, &t);
+}
+
+static void
+slot_fail(hues__slot *s, int rv, bool never_sent)
+{
+	hues_client  *c       = s->client;
+	hues_result **results = s->results;
+	int           code;
+	char         msg[160];
+
+	switch (rv) {
+	case NNG_ECLOSED:
+		code = HUES_CANCELLED;
+		snprintf(msg, sizeof(msg), "the client is being destroyed");
+		break;
+	case NNG_ETIMEDOUT:
+		if (never_sent) {
+			code = HUES_UNAVAILABLE;
+			snprintf(msg, sizeof(msg),
+			    "no connection to a server within %u ms",
+			    c->o.connect_timeout_ms);
+		} else {
+			code = HUES_DEADLINE_EXCEEDED;
+			snprintf(msg, sizeof(msg), "deadline exceeded");
+		}
+		break;
+	case NNG_ECONNRESET:
+		code = HUES_UNAVAILABLE;
+		snprintf(msg, sizeof(msg), "the connection to the server was lost");
+		break;
+	case NNG_ENOMEM:
+		code = HUES_RESOURCE_EXHAUSTED;
+		snprintf(msg, sizeof(msg), "out of memory");
+		break;
+	default:
+		code = HUES_UNAVAILABLE;
+		snprintf(msg, sizeof(msg), "transport error: %s",
+		    nng_strerror(rv));
+		break;
+	}
+	for (size_t i = 0; i < s->ncalls; i++) {
+		results[i] =
+		    hues__result_local(s->calls[i]->call_id, code, "%s", msg);
+	}
+	settle(s, results, never_sent && rv != NNG_ECLOSED);
+}
+
+/* Finds the reply of call in a batch reply: the server answers in order,
+ * so position i is tried first. */
+static const Hues__V1__CallReply *
+find_reply(const Hues__V1__Reply *r, size_t i, uint64_t call_id)
+{
+	if (i < r->n_batch && r->batch[i]->call_id == call_id) {
+		return r->batch[i];
+	}
+	for (size_t k = 0; k < r->n_batch; k++) {
+		if (r->batch[k]->call_id == call_id) {
+			return r->batch[k];
+		}
+	}
+	return NULL;
+}
+
+static void
+slot_reply(hues__slot *s, nng_msg *msg)
+{
+	hues_result   **results = s->results;
+	Hues__V1__Reply *r      = hues__v1__reply__unpack(
+	    NULL, nng_msg_len(msg), nng_msg_body(msg));
+
+	nng_msg_free(msg);
+	for (size_t i = 0; i < s->ncalls; i++) {
+		uint64_t id = s->calls[i]->call_id;
+		if (r == NULL) {
+			results[i] = hues__result_local(id, HUES_INTERNAL,
+			    "the server's reply is not a valid hues.v1.Reply");
+		} else if (r->n_batch == 0) {
+			/* One call, or a status for the whole message. */
+			if (!s->batch && r->call_id != 0 && r->call_id != id) {
+				results[i] = hues__result_local(id,
+				    HUES_INTERNAL,
+				    "the server answered call %llu instead of %llu",
+				    (unsigned long long) r->call_id,
+				    (unsigned long long) id);
+			} else {
+				results[i] = hues__result_from_reply(id,
+				    (int) r->code, r->message, r->details,
+				    &r->payload, r->metadata, r->n_metadata);
+			}
+		} else {
+			const Hues__V1__CallReply *cr = s->batch
+			    ? find_reply(r, i, id)
+			    : NULL;
+			results[i] = cr == NULL
+			    ? hues__result_local(id, HUES_INTERNAL,
+			          "the server's reply has no answer for call %llu",
+			          (unsigned long long) id)
+			    : hues__result_from_reply(id, (int) cr->code,
+			          cr->message, cr->details, &cr->payload,
+			          cr->metadata, cr->n_metadata);
+		}
+	}
+	if (r != NULL) {
+		hues__v1__reply__free_unpacked(r, NULL);
+	}
+	settle(s, results, false);
+}
+
+void
+hues__slot_cb(void *arg)
+{
+	hues__slot  *s  = arg;
+	hues_client *c  = s->client;
+	int          rv = nng_aio_result(s->aio);
+
+	if (s->state == SLOT_SENDING) {
+		if (rv != 0) {
+			nng_msg_free(nng_aio_get_msg(s->aio));
+			nng_aio_set_msg(s->aio, NULL);
+			slot_fail(s, rv, true);
+			return;
+		}
+		uint64_t now = hues__now_ns(), first = UINT64_MAX, last = 0;
+		for (size_t i = 0; i < s->ncalls; i++) {
+			uint64_t d = s->calls[i]->deadline_ns;
+			first      = d < first ? d : first;
+			last       = d > last ? d : last;
+		}
+		s->state = SLOT_RECEIVING;
+		if (first < last) {
+			/* Calls of this batch that end earlier than the last
+			 * one are ended by the slot timer. */
+			pthread_mutex_lock(&c->mtx);
+			s->refs++;
+			s->timer_armed = true;
+			nng_sleep_aio(remaining_ms(first, now), s->timer);
+			pthread_mutex_unlock(&c->mtx);
+		}
+		nng_aio_set_timeout(s->aio, (nng_duration) remaining_ms(last, now));
+		nng_ctx_recv(s->ctx, s->aio);
+		return;
+	}
+	if (rv != 0) {
+		slot_fail(s, rv, false);
+		return;
+	}
+	nng_msg *msg = nng_aio_get_msg(s->aio);
+	nng_aio_set_msg(s->aio, NULL);
+	slot_reply(s, msg);
+}
+
+void
+hues__slot_timer_cb(void *arg)
+{
+	hues__slot  *s  = arg;
+	hues_client *c  = s->client;
+	todo         t  = {0};
+	int          rv = nng_aio_result(s->timer);
+
+	pthread_mutex_lock(&c->mtx);
+	if (rv == 0 && !s->replied) {
+		uint64_t now = hues__now_ns(), next = UINT64_MAX;
+		for (size_t i = 0; i < s->ncalls; i++) {
+			hues__call *call = s->calls[i];
+			if (call->in_slot_done) {
+				continue;
+			}
+			if (call->deadline_ns <= now) {
+				call->in_slot_done = true;
+				set_result(call,
+				    hues__result_local(call->call_id,
+				        HUES_DEADLINE_EXCEEDED,
+				        "deadline exceeded"));
+				add_done(&t, call);
+			} else if (call->deadline_ns < next) {
+				next = call->deadline_ns;
+			}
+		}
+		if (next != UINT64_MAX) {
+			nng_sleep_aio(remaining_ms(next, now), s->timer);
+			pthread_mutex_unlock(&c->mtx);
+			finish(c, &t);
+			return;
+		}
+	}
+	s->timer_armed = false;
+	if (--s->refs == 0) {
+		release_slot(c, s);
+		dispatch(c, &t);
+		arm_timer(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	finish(c, &t);
+}
+
+void
+hues__timer_cb(void *arg)
+{
+	hues_client *c   = arg;
+	todo         t   = {0};
+	uint64_t     now = hues__now_ns();
+
+	pthread_mutex_lock(&c->mtx);
+	c->timer_armed = false;
+	/* Due retries go before the pending calls: they are older. */
+	for (hues__call *x = c->retrying.prev; x != &c->retrying;) {
+		hues__call *prev = x->prev;
+		if (x->due_ns <= now || c->closing) {
+			list_remove(x);
+			list_prepend(&c->pending, x);
+			c->npending++;
+		}
+		x = prev;
+	}
+	for (hues__call *x = c->pending.next; x != &c->pending;) {
+		hues__call *next = x->next;
+		if (x->deadline_ns <= now) {
+			list_remove(x);
+			c->npending--;
+			expire(&t, x);
+		}
+		x = next;
+	}
+	dispatch(c, &t);
+	arm_timer(c);
+	pthread_mutex_unlock(&c->mtx);
+	finish(c, &t);
+}
+
+void
+hues__cancel_waiting(hues_client *c)
+{
+	todo t = {0};
+
+	pthread_mutex_lock(&c->mtx);
+	while (!list_empty(&c->retrying)) {
+		hues__call *x = c->retrying.next;
+		list_remove(x);
+		list_append(&c->pending, x);
+		c->npending++;
+	}
+	dispatch(c, &t); /* closing: completes every pending call */
+	if (c->timer_armed) {
+		nng_aio_cancel(c->timer);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	finish(c, &t);
+}
+
+/* ----- starting a call ----------------------------------------------- */
+
+static bool
+valid_key(const char *k)
+{
+	size_t n = strlen(k);
+	return n > 0 &&
+	    strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/* Collects the metadata of a call into md (at most cap pairs). */
+static int
+gather_metadata(const hues_call_opts *o, hues_metadata *md, size_t cap,
+    size_t *n, char *bearer, size_t bearer_len, char *why, size_t whylen)
+{
+	size_t k = 0;
+	if (o->bearer_token != NULL) {
+		if (snprintf(bearer, bearer_len, "Bearer %s", o->bearer_token) >=
+		    (int) bearer_len) {
+			snprintf(why, whylen, "bearer token is too long");
+			return HUES_INVALID_ARGUMENT;
+		}
+		md[k++] = (hues_metadata) {"authorization", bearer};
+	}
+	if (o->idempotency_key != NULL) {
+		md[k++] = (hues_metadata) {"idempotency-key", o->idempotency_key};
+	}
+	if (o->request_id != NULL) {
+		md[k++] = (hues_metadata) {"x-request-id", o->request_id};
+	}
+	if (o->nmetadata > cap - k) {
+		snprintf(why, whylen, "too many metadata entries");
+		return HUES_INVALID_ARGUMENT;
+	}
+	size_t total = 0;
+	for (size_t i = 0; i < o->nmetadata; i++) {
+		md[k++] = o->metadata[i];
+	}
+	for (size_t i = 0; i < k; i++) {
+		if (md[i].key == NULL || md[i].value == NULL ||
+		    !valid_key(md[i].key)) {
+			snprintf(why, whylen,
+			    "metadata keys are lowercase letters, digits, '.', "
+			    "'_' or '-'");
+			return HUES_INVALID_ARGUMENT;
+		}
+		total += strlen(md[i].key) + strlen(md[i].value);
+	}
+	if (total > 8192) {
+		snprintf(why, whylen, "metadata is %zu bytes; at most 8192", total);
+		return HUES_INVALID_ARGUMENT;
+	}
+	*n = k;
+	return HUES_OK;
+}
+
+/* Builds a call: one block holding the call, its wire struct, metadata
+ * entries and copies of every string and the payload. */
+static hues__call *
+call_new(hues_client *c, const char *method, const void *req, size_t len,
+    const hues_metadata *md, size_t nmd)
+{
+	size_t size = sizeof(hues__call) +
+	    nmd * (sizeof(Hues__V1__MetadataEntry *) +
+	              sizeof(Hues__V1__MetadataEntry)) +
+	    strlen(method) + 1 + len;
+	for (size_t i = 0; i < nmd; i++) {
+		size += strlen(md[i].key) + strlen(md[i].value) + 2;
+	}
+	hues__call *call = malloc(size);
+	if (call == NULL) {
+		return NULL;
+	}
+	memset(call, 0, sizeof(*call));
+	Hues__V1__MetadataEntry *entries =
+	    (Hues__V1__MetadataEntry *) (call->md_ptrs + nmd);
+	char *p = (char *) (entries + nmd);
+
+	hues__v1__call__init(&call->wire);
+	for (size_t i = 0; i < nmd; i++) {
+		hues__v1__metadata_entry__init(&entries[i]);
+		size_t kl = strlen(md[i].key) + 1, vl = strlen(md[i].value) + 1;
+		entries[i].key   = memcpy(p, md[i].key, kl);
+		entries[i].value = memcpy(p + kl, md[i].value, vl);
+		p += kl + vl;
+		call->md_ptrs[i] = &entries[i];
+	}
+	call->wire.method = strcpy(p, method);
+	p += strlen(method) + 1;
+	if (len > 0) {
+		memcpy(p, req, len);
+	}
+	call->wire.payload    = (ProtobufCBinaryData) {len, (uint8_t *) p};
+	call->wire.metadata   = nmd ? call->md_ptrs : NULL;
+	call->wire.n_metadata = nmd;
+	call->client          = c;
+	return call;
+}
+
+int
+hues__start(hues_client *c, const char *method, const void *req, size_t len,
+    const hues_call_opts *opts, const ProtobufCMessageDescriptor *resp_desc,
+    hues_callback cb, void *arg, char *why, size_t whylen)
+{
+	static const hues_call_opts none = {0};
+	hues_metadata               md[64];
+	size_t                      nmd;
+	char                        bearer[8192];
+	uint32_t                    mflags = 0;
+	int                         rv;
+
+	if (opts == NULL) {
+		opts = &none;
+	}
+	if (c == NULL || cb == NULL || method == NULL || method[0] != '/' ||
+	    (req == NULL && len > 0)) {
+		snprintf(why, whylen,
+		    "a call needs a client, a method such as "
+		    "/hues.v1.Health/Check and a callback");
+		return HUES_INVALID_ARGUMENT;
+	}
+	if ((rv = gather_metadata(opts, md, 64, &nmd, bearer, sizeof(bearer),
+	         why, whylen)) != HUES_OK) {
+		return rv;
+	}
+	hues__call *call = call_new(c, method, req, len, md, nmd);
+	if (call == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	call->call_id         = atomic_fetch_add(&c->next_id, 1);
+	call->wire.call_id    = call->call_id;
+	call->wire.timeout_ms = UINT32_MAX; /* the largest it can encode to */
+	call->wire_size       = hues__v1__call__get_packed_size(&call->wire);
+	if (call->wire_size + 8 > c->o.max_request_bytes) {
+		snprintf(why, whylen,
+		    "request of %zu bytes exceeds the limit of %zu bytes",
+		    call->wire_size + 8, c->o.max_request_bytes);
+		free(call);
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	hues_method_flags(method, &mflags);
+	call->retry_ok = (mflags & HUES_METHOD_IDEMPOTENT) ||
+	    (opts->flags & HUES_CALL_IDEMPOTENT) || opts->idempotency_key != NULL;
+	call->max_attempts =
+	    opts->max_attempts ? opts->max_attempts : c->o.max_attempts;
+	call->deadline_ns = hues__now_ns() +
+	    (uint64_t) (opts->timeout_ms ? opts->timeout_ms : c->o.timeout_ms) *
+	        MS;
+	call->cb        = cb;
+	call->arg       = arg;
+	call->resp_desc = resp_desc;
+	call->fallback  = hues__result_local(call->call_id, HUES_RESOURCE_EXHAUSTED,
+	     "out of memory in the client");
+	if (call->fallback == NULL) {
+		free(call);
+		snprintf(why, whylen, "out of memory");
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+
+	todo t = {0};
+	pthread_mutex_lock(&c->mtx);
+	if (c->closing || c->npending >= c->o.max_pending) {
+		bool closing = c->closing;
+		pthread_mutex_unlock(&c->mtx);
+		hues_result_free(call->fallback);
+		free(call);
+		snprintf(why, whylen, closing
+		        ? "the client is being destroyed"
+		        : "too many calls are waiting to be sent");
+		return closing ? HUES_CANCELLED : HUES_RESOURCE_EXHAUSTED;
+	}
+	c->active++;
+	list_append(&c->pending, call);
+	c->npending++;
+	dispatch(c, &t);
+	if (!list_empty(&c->pending) &&
+	    (!c->timer_armed || call->deadline_ns < c->timer_at)) {
+		arm_timer(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	finish(c, &t);
+	return HUES_OK;
+}
+
+int
+hues_call_async(hues_client *c, const char *method, const void *req,
+    size_t len, const hues_call_opts *opts, hues_callback cb, void *arg)
+{
+	char why[256];
+	return hues__start(
+	    c, method, req, len, opts, NULL, cb, arg, why, sizeof(why));
+}

@@ -1,0 +1,298 @@
+/*
+ * client.c - creating and destroying a client: options, sockets, dialers,
+ * TLS, slots.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "internal.h"
+
+_Thread_local bool hues__in_callback;
+
+uint64_t
+hues__now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+static void
+apply_defaults(hues_client_opts *o)
+{
+#define DEFAULT(field, value)                                                 \
+	if (o->field == 0) {                                                  \
+		o->field = value;                                             \
+	}
+	DEFAULT(timeout_ms, 10000);
+	DEFAULT(max_attempts, 4);
+	DEFAULT(backoff_initial_ms, 50);
+	DEFAULT(backoff_max_ms, 2000);
+	DEFAULT(connect_timeout_ms, 2000);
+	DEFAULT(sockets, 2);
+	DEFAULT(inflight_per_socket, 8);
+	DEFAULT(max_batch, 64);
+	DEFAULT(max_request_bytes, 4u << 20);
+	DEFAULT(max_reply_bytes, 64u << 20);
+	DEFAULT(max_pending, 65536);
+#undef DEFAULT
+	if (o->backoff_max_ms < o->backoff_initial_ms) {
+		o->backoff_max_ms = o->backoff_initial_ms;
+	}
+	if (o->sockets > 64) {
+		o->sockets = 64;
+	}
+	if (o->inflight_per_socket > 1024) {
+		o->inflight_per_socket = 1024;
+	}
+	if (o->max_batch > 1024) {
+		o->max_batch = 1024; /* the server's limit per message */
+	}
+}
+
+/* The host part of tcp://host:port or tls+tcp://host:port. */
+static void
+url_host(const char *url, char *host, size_t len)
+{
+	const char *p = strstr(url, "://");
+	p             = p != NULL ? p + 3 : url;
+	const char *end;
+	if (*p == '[') { /* [ipv6]:port */
+		p++;
+		end = strchr(p, ']');
+	} else {
+		end = strrchr(p, ':');
+	}
+	size_t n = end != NULL ? (size_t) (end - p) : strlen(p);
+	snprintf(host, len, "%.*s", (int) n, p);
+}
+
+static int
+tls_setup(hues_client *c, const char *url)
+{
+	char host[256];
+	int  rv;
+
+	if (c->tls != NULL) {
+		return HUES_OK;
+	}
+	if (c->o.tls_ca_file == NULL &&
+	    (c->o.flags & HUES_CLIENT_TLS_NO_VERIFY) == 0) {
+		return HUES_INVALID_ARGUMENT;
+	}
+	if (nng_tls_config_alloc(&c->tls, NNG_TLS_MODE_CLIENT) != 0) {
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	url_host(url, host, sizeof(host));
+	if (c->o.flags & HUES_CLIENT_TLS_NO_VERIFY) {
+		rv = nng_tls_config_auth_mode(c->tls, NNG_TLS_AUTH_MODE_NONE);
+	} else {
+		rv = nng_tls_config_auth_mode(c->tls, NNG_TLS_AUTH_MODE_REQUIRED);
+		if (rv == 0) {
+			rv = nng_tls_config_ca_file(c->tls, c->o.tls_ca_file);
+		}
+	}
+	if (rv == 0) {
+		rv = nng_tls_config_server_name(c->tls,
+		    c->o.tls_server_name != NULL ? c->o.tls_server_name : host);
+	}
+	return rv == 0 ? HUES_OK : HUES_INVALID_ARGUMENT;
+}
+
+static int
+open_socket(hues_client *c, nng_socket *s, const char *const *urls,
+    size_t nurls)
+{
+	int rv;
+
+	if (nng_req0_open(s) != 0) {
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	/* nng resends a request on timeout and on reconnect, and the server
+	 * cannot tell the copies apart: a report would be filed twice. The
+	 * SDK retries itself, only when that is safe. */
+	if (nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME,
+	        NNG_DURATION_INFINITE) != 0 ||
+	    nng_socket_set_ms(*s, NNG_OPT_RECONNMINT, 50) != 0 ||
+	    nng_socket_set_ms(*s, NNG_OPT_RECONNMAXT, 1000) != 0) {
+		return HUES_INTERNAL;
+	}
+	for (size_t i = 0; i < nurls; i++) {
+		nng_dialer d;
+		if (nng_dialer_create(&d, *s, urls[i]) != 0) {
+			return HUES_INVALID_ARGUMENT;
+		}
+		rv = nng_dialer_set_size(d, NNG_OPT_RECVMAXSZ, c->o.max_reply_bytes);
+		if (rv == 0 && strncmp(urls[i], "tls+tcp://", 10) == 0) {
+			if ((rv = tls_setup(c, urls[i])) != HUES_OK) {
+				return rv;
+			}
+			rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, c->tls);
+		}
+		/* Non-blocking: a server that is down now is dialled again
+		 * in the background until it answers. */
+		if (rv != 0 || nng_dialer_start(d, NNG_FLAG_NONBLOCK) != 0) {
+			return HUES_INVALID_ARGUMENT;
+		}
+	}
+	return HUES_OK;
+}
+
+/* Frees what create set up; the sockets must be closed already. */
+static void
+client_free(hues_client *c)
+{
+	for (size_t i = 0; i < c->nslots; i++) {
+		hues__slot *s = &c->slots[i];
+		if (s->aio != NULL) {
+			nng_aio_stop(s->aio);
+			nng_aio_free(s->aio);
+		}
+		if (s->timer != NULL) {
+			nng_aio_stop(s->timer);
+			nng_aio_free(s->timer);
+		}
+		free(s->calls);
+		free(s->wires);
+		free(s->results);
+	}
+	if (c->timer != NULL) {
+		nng_aio_stop(c->timer);
+		nng_aio_free(c->timer);
+	}
+	if (c->tls != NULL) {
+		nng_tls_config_free(c->tls);
+	}
+	pthread_cond_destroy(&c->idle_cv);
+	pthread_mutex_destroy(&c->mtx);
+	free(c->slots);
+	free(c->socks);
+	free(c);
+}
+
+static void
+close_sockets(hues_client *c)
+{
+	for (size_t i = 0; i < c->nsocks; i++) {
+		nng_close(c->socks[i]);
+	}
+}
+
+static int
+make_slots(hues_client *c)
+{
+	size_t per = c->o.inflight_per_socket;
+
+	c->nslots = c->nsocks * per;
+	c->slots  = calloc(c->nslots, sizeof(*c->slots));
+	if (c->slots == NULL) {
+		c->nslots = 0;
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	/* Slot k belongs to socket k % nsocks, so the free list, in slot
+	 * order, alternates between sockets. */
+	for (size_t k = 0; k < c->nslots; k++) {
+		hues__slot *s = &c->slots[k];
+		s->client     = c;
+		s->calls      = calloc(c->o.max_batch, sizeof(*s->calls));
+		s->wires      = calloc(c->o.max_batch, sizeof(*s->wires));
+		s->results    = calloc(c->o.max_batch, sizeof(*s->results));
+		if (s->calls == NULL || s->wires == NULL || s->results == NULL ||
+		    nng_aio_alloc(&s->aio, hues__slot_cb, s) != 0 ||
+		    nng_aio_alloc(&s->timer, hues__slot_timer_cb, s) != 0 ||
+		    nng_ctx_open(&s->ctx, c->socks[k % c->nsocks]) != 0) {
+			return HUES_RESOURCE_EXHAUSTED;
+		}
+		if (c->free_tail != NULL) {
+			c->free_tail->next_free = s;
+		} else {
+			c->free_head = s;
+		}
+		c->free_tail = s;
+	}
+	return HUES_OK;
+}
+
+int
+hues_client_create(const char *const *urls, size_t nurls,
+    const hues_client_opts *opts, hues_client **out)
+{
+	hues_client *c;
+	int          rv;
+
+	if (urls == NULL || nurls == 0 || out == NULL) {
+		return HUES_INVALID_ARGUMENT;
+	}
+	for (size_t i = 0; i < nurls; i++) {
+		if (urls[i] == NULL || urls[i][0] == '\0') {
+			return HUES_INVALID_ARGUMENT;
+		}
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	if (opts != NULL) {
+		c->o = *opts;
+	}
+	apply_defaults(&c->o);
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_cond_init(&c->idle_cv, NULL);
+	c->pending.next = c->pending.prev = &c->pending;
+	c->retrying.next = c->retrying.prev = &c->retrying;
+	c->rng = hues__now_ns() ^ (uint64_t) (uintptr_t) c;
+	atomic_init(&c->next_id, 1);
+
+	c->socks = calloc(c->o.sockets, sizeof(*c->socks));
+	if (c->socks == NULL) {
+		client_free(c);
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	for (size_t i = 0; i < c->o.sockets; i++) {
+		rv = open_socket(c, &c->socks[c->nsocks], urls, nurls);
+		if (rv == HUES_OK || nng_socket_id(c->socks[c->nsocks]) > 0) {
+			c->nsocks++;
+		}
+		if (rv != HUES_OK) {
+			close_sockets(c);
+			client_free(c);
+			return rv;
+		}
+	}
+	if ((rv = make_slots(c)) != HUES_OK ||
+	    nng_aio_alloc(&c->timer, hues__timer_cb, c) != 0) {
+		close_sockets(c);
+		client_free(c);
+		return rv != HUES_OK ? rv : HUES_RESOURCE_EXHAUSTED;
+	}
+	*out = c;
+	return HUES_OK;
+}
+
+void
+hues_client_destroy(hues_client *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&c->mtx);
+	c->closing = true;
+	pthread_mutex_unlock(&c->mtx);
+
+	/* Closing the sockets ends every message in flight with NNG_ECLOSED;
+	 * cancelling the timer hands the waiting calls to its callback, which
+	 * completes them as cancelled once it sees closing. */
+	close_sockets(c);
+	hues__cancel_waiting(c);
+
+	pthread_mutex_lock(&c->mtx);
+	while (c->active > 0) {
+		pthread_cond_wait(&c->idle_cv, &c->mtx);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	client_free(c);
+}
