@@ -293,6 +293,55 @@ schedule_over(run *r)
 	return over;
 }
 
+/* hues_client_destroy() on its own thread, so that waiting for it can be
+ * bounded: after a server went away it can block for good in nng_close()
+ * (NNG 1.5.2; the peers' raw nng_load hangs there the same way). */
+typedef struct destroyer {
+	hues_client *client;
+	atomic_bool  done;
+} destroyer;
+
+static void *
+destroy_main(void *arg)
+{
+	destroyer *d = arg;
+	hues_client_destroy(d->client);
+	atomic_store(&d->done, true);
+	return NULL;
+}
+
+/* Returns false when the client is still being destroyed after ms; the
+ * destroyer is then left to its thread (and leaked). */
+static bool
+destroy_bounded(hues_client *c, uint32_t ms)
+{
+	destroyer *d = malloc(sizeof(*d));
+	pthread_t  thr;
+
+	if (d == NULL) {
+		hues_client_destroy(c);
+		return true;
+	}
+	d->client = c;
+	atomic_init(&d->done, false);
+	if (pthread_create(&thr, NULL, destroy_main, d) != 0) {
+		free(d);
+		hues_client_destroy(c);
+		return true;
+	}
+	uint64_t end = now_ns() + ms * MS;
+	while (!atomic_load(&d->done) && now_ns() < end) {
+		sleep_until(now_ns() + 2 * MS);
+	}
+	if (!atomic_load(&d->done)) {
+		pthread_detach(thr);
+		return false;
+	}
+	pthread_join(thr, NULL);
+	free(d);
+	return true;
+}
+
 /* Starts the first calls: C slots (closed loop) or the pacer. */
 static int
 start(run *r, pthread_t *pacer_thread, bool *pacing, char *why, size_t whylen)
@@ -429,8 +478,13 @@ load_run(const load_cfg *cfg, load_report *rep, char *why, size_t whylen)
 	while (atomic_load(&r.outstanding) > 0 && now_ns() < drain_end) {
 		sleep_until(now_ns() + 2 * MS);
 	}
-	hues_client_destroy(r.client);
-
+	/* Unfinished calls that the client never completes count as
+	 * abandoned; they cannot be told apart from the lost ones. */
+	uint64_t left = atomic_load(&r.outstanding);
+	if (!destroy_bounded(r.client, 5000)) {
+		rep->client_stuck = true;
+		rep->abandoned    = left;
+	}
 	tally_set_sum(&r.tallies, rep);
 	rep->window_s =
 	    end > r.win_start ? (double) (end - r.win_start) / 1e9 : 0.0;
@@ -438,6 +492,10 @@ load_run(const load_cfg *cfg, load_report *rep, char *why, size_t whylen)
 	rep->late_sends  = r.late;
 	rep->interrupted = cfg->interrupt != NULL && *cfg->interrupt;
 	rv               = HUES_OK;
+	if (rep->client_stuck) {
+		/* Callbacks may still run: leave what they use alone. */
+		return rv;
+	}
 fail:
 	tally_set_fini(&r.tallies);
 	free(r.tickets);

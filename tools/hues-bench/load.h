@@ -58,6 +58,10 @@ typedef struct load_report {
 	double   window_s;    /* length of the measurement window */
 	double   cpu_s;       /* user + system CPU of this process in it */
 	bool     interrupted; /* the run was cut short */
+	/* hues_client_destroy() did not return in time (see load.c). The
+	 * process must then leave with _exit(): the client, and what its
+	 * callbacks use, cannot be freed. */
+	bool client_stuck;
 } load_report;
 
 /*
@@ -65,7 +69,7 @@ typedef struct load_report {
  * statically or on the heap). Returns HUES_OK when the run took place,
  * whatever its calls returned; otherwise the code of the client or of the
  * first call that could not start, with a reason in why (whylen bytes).
- * Every wait is bounded: the run ends at most timeout_ms + 2 s after its
+ * Every wait is bounded: the run ends at most timeout_ms + 7 s after its
  * window. Call from one thread at a time.
  */
 int load_run(const load_cfg *cfg, load_report *rep, char *why, size_t whylen);

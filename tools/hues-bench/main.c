@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hues/hues.h"
 #include "load.h"
@@ -397,7 +398,8 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	sa.sa_flags   = SA_RESTART;
+	/* A second signal kills the process the usual way. */
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -418,6 +420,11 @@ main(int argc, char **argv)
 	/* The RESULT line comes last whatever happened, so that scripts
 	 * always find one. */
 	report_result_line(stdout, &run, &rep);
+	if (rep.client_stuck) {
+		/* exit() could wait on NNG, whose threads are stuck. */
+		fflush(stderr);
+		_exit(status);
+	}
 	request_fini(&rq);
 	return status;
 }

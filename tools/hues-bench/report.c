@@ -106,6 +106,11 @@ report_human(FILE *f, const report_run *run, const load_report *rep)
 		    "cancelled\n",
 		    (unsigned long long) rep->abandoned);
 	}
+	if (rep->client_stuck) {
+		fprintf(f, "  hues_client_destroy() did not return within 5 s "
+		           "(nng_close() hangs after a server went away); "
+		           "leaving without it\n");
+	}
 	if (rep->late_sends > 0) {
 		fprintf(f,
 		    "  %llu sends were due while %u calls were in flight "
@@ -192,9 +197,11 @@ report_json(FILE *f, const report_run *run, const load_report *rep)
 	    (unsigned long long) rep->abandoned);
 	fprintf(f, ",\"late_sends\":%llu,\"inflight_by_littles_law\":%.3f",
 	    (unsigned long long) rep->late_sends, littles_law(rep));
-	fprintf(f, ",\"client_cpu_cores\":%.3f,\"interrupted\":%s}\n",
+	fprintf(f, ",\"client_cpu_cores\":%.3f,\"interrupted\":%s",
 	    rep->window_s > 0 ? rep->cpu_s / rep->window_s : 0.0,
 	    rep->interrupted ? "true" : "false");
+	fprintf(
+	    f, ",\"client_stuck\":%s}\n", rep->client_stuck ? "true" : "false");
 }
 
 void
