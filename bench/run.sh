@@ -69,7 +69,9 @@ stop_pid() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$pid" 2>/dev/null || true
+	if kill -KILL "$pid" 2>/dev/null; then
+		log "pid $pid did not exit within 15 s of SIGTERM: killed"
+	fi
 	wait "$pid" 2>/dev/null || true
 }
 
