@@ -354,7 +354,8 @@ run_call(const rpc_dispatcher *d, rpc_worker *w, const rpc_call_in *in,
 		code = call_fail(&call, HUES_UNIMPLEMENTED,
 		    "unknown method '%s'", clip(&call, in->method, 128));
 	} else if ((code = prepare(d, &call, in, m, out, &idem_key,
-	                &replayed)) == HUES_OK) {
+	                &replayed)) == HUES_OK &&
+	    !replayed) {
 		void *req = NULL;
 		if ((code = decode_payload(&call, in, &req)) == HUES_OK) {
 			code = invoke(&call, req, out);
@@ -380,7 +381,10 @@ run_call(const rpc_dispatcher *d, rpc_worker *w, const rpc_call_in *in,
 		    call.message != NULL ? call.message : "(no message)");
 		out->message = call_printf(&call,
 		    "internal error (request id %s)", call.request_id);
-		out->nviolations = 0;
+		out->violations     = NULL;
+		out->nviolations    = 0;
+		out->reason         = NULL;
+		out->retry_after_ms = 0;
 	}
 	if (code == HUES_OK && call.deadline_ns != 0 &&
 	    clock_now_ns() >= call.deadline_ns) {

@@ -26,6 +26,9 @@ struct idem_entry {
 	char       *reason;
 	uint8_t    *payload;
 	size_t      payload_len;
+	uint32_t    retry_after_ms;
+	size_t      nviolations;
+	char      **violations; /* field, description, field, ... */
 	size_t      bytes; /* accounted size */
 	char        key[];
 };
@@ -44,7 +47,7 @@ uint64_t
 rpc_idem_hash(const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t             h = 1469598103934665603u;
+	uint64_t             h = 14695981039346656037u;
 	for (size_t i = 0; i < len; i++) {
 		h ^= p[i];
 		h *= 1099511628211u;
@@ -83,6 +86,10 @@ entry_free(idem_entry *e)
 	free(e->message);
 	free(e->reason);
 	free(e->payload);
+	for (size_t i = 0; i < 2 * e->nviolations; i++) {
+		free(e->violations[i]);
+	}
+	free(e->violations);
 	free(e);
 }
 
@@ -197,9 +204,15 @@ rpc_idem_begin(rpc_idem *t, const char *key, uint64_t payload_hash, arena *a,
 	} else {
 		st = IDEM_DONE;
 		/* call_id and request_id stay those of the retry. */
-		cached->violations     = NULL;
-		cached->nviolations    = 0;
-		cached->retry_after_ms = 0;
+		svc_violation *v = e->nviolations == 0 ? NULL
+		    : arena_alloc(a, e->nviolations * sizeof(*v));
+		for (size_t i = 0; v != NULL && i < e->nviolations; i++) {
+			v[i].field       = arena_strdup(a, e->violations[2 * i]);
+			v[i].description = arena_strdup(a, e->violations[2 * i + 1]);
+		}
+		cached->violations     = v;
+		cached->nviolations    = v != NULL ? e->nviolations : 0;
+		cached->retry_after_ms = e->retry_after_ms;
 		cached->code    = e->code;
 		cached->message = e->message ? arena_strdup(a, e->message) : NULL;
 		cached->reason  = e->reason ? arena_strdup(a, e->reason) : NULL;
@@ -230,12 +243,33 @@ rpc_idem_finish(rpc_idem *t, const char *key, const rpc_outcome *o)
 				e->payload_len = o->payload.len;
 			}
 		}
-		bool lost = (o->message && !e->message) ||
+		e->retry_after_ms = o->retry_after_ms;
+		size_t vbytes     = 0;
+		bool   vlost      = false;
+		if (o->nviolations > 0) {
+			e->violations = calloc(2 * o->nviolations, sizeof(char *));
+			vlost         = e->violations == NULL;
+		}
+		for (size_t i = 0; e->violations != NULL && i < o->nviolations;
+		     i++) {
+			const svc_violation *v = &o->violations[i];
+			e->violations[2 * i]     = strdup(v->field ? v->field : "");
+			e->violations[2 * i + 1] =
+			    strdup(v->description ? v->description : "");
+			e->nviolations = i + 1;
+			if (!e->violations[2 * i] || !e->violations[2 * i + 1]) {
+				vlost = true;
+				break;
+			}
+			vbytes += strlen(e->violations[2 * i]) +
+			    strlen(e->violations[2 * i + 1]) + 2 * sizeof(char *);
+		}
+		bool lost = vlost || (o->message && !e->message) ||
 		    (o->reason && !e->reason) ||
 		    (o->payload.len > 0 && e->payload == NULL);
 		size_t extra = e->payload_len +
 		    (e->message ? strlen(e->message) : 0) +
-		    (e->reason ? strlen(e->reason) : 0);
+		    (e->reason ? strlen(e->reason) : 0) + vbytes;
 		e->bytes += extra;
 		t->bytes += extra;
 		if (lost) {

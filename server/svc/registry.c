@@ -27,7 +27,7 @@ static uint64_t
 hash_name(const char *s, size_t len)
 {
 	/* FNV-1a: method names are short and trusted to be few. */
-	uint64_t h = 1469598103934665603u;
+	uint64_t h = 14695981039346656037u;
 	for (size_t i = 0; i < len; i++) {
 		h ^= (unsigned char) s[i];
 		h *= 1099511628211u;
