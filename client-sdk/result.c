@@ -92,7 +92,9 @@ hues__result_from_reply(uint64_t call_id, int code, const char *message,
 	r->md  = pairs + nv;
 	r->nmd = nmd;
 	r->payload = (const uint8_t *) f.p;
-	if (payload != NULL && payload->len > 0) {
+	/* A response exists only for OK: bytes sent with an error (a broken
+	 * or hostile server) are dropped, as client.h promises. */
+	if (r->code == HUES_OK && payload != NULL && payload->len > 0) {
 		memcpy(f.p, payload->data, payload->len);
 		r->payload_len = payload->len;
 	}
