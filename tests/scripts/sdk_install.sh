@@ -46,9 +46,10 @@ export PKG_CONFIG_PATH="$SDK_LIBDIR/pkgconfig"
 unset PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR
 
 # hues.pc must describe the prefix it was installed into, wherever that is.
-incdir=$(pkg-config --variable=includedir hues)
-libdir=$(pkg-config --variable=libdir hues)
-if [ "$incdir" = "$PREFIX/include" ] && [ "$libdir" = "$SDK_LIBDIR" ]; then
+# Compared as canonical paths: a relocatable hues.pc says <pcdir>/../../include.
+incdir=$(realpath -m "$(pkg-config --variable=includedir hues)")
+libdir=$(realpath -m "$(pkg-config --variable=libdir hues)")
+if [ "$incdir" = "$(realpath -m "$PREFIX/include")" ] && [ "$libdir" = "$(realpath -m "$SDK_LIBDIR")" ]; then
 	ok "hues.pc points into the install prefix"
 	pc=(pkg-config)
 else
