@@ -405,6 +405,7 @@ slot_fail(hues__slot *s, int rv, bool never_sent)
 
 	switch (rv) {
 	case NNG_ECLOSED:
+	case NNG_ECANCELED: /* hues_client_destroy() stopped the slot */
 		code = HUES_CANCELLED;
 		snprintf(msg, sizeof(msg), "the client is being destroyed");
 		break;
@@ -437,7 +438,8 @@ slot_fail(hues__slot *s, int rv, bool never_sent)
 		results[i] =
 		    hues__result_local(s->calls[i]->call_id, code, "%s", msg);
 	}
-	settle(s, results, never_sent && rv != NNG_ECLOSED);
+	settle(s, results,
+	    never_sent && rv != NNG_ECLOSED && rv != NNG_ECANCELED);
 }
 
 /* Finds the reply of call in a batch reply: the server answers in order,

@@ -178,6 +178,21 @@ client_free(hues_client *c)
 static void
 close_sockets(hues_client *c)
 {
+	/* Slots first, sockets last: nng 1.5.2's nng_close() can hang for
+	 * good when it races contexts whose callbacks still start operations.
+	 * A stopped aio takes no new operation, and nng_aio_stop() waits for
+	 * a callback that runs, so nothing is in flight when a socket closes.
+	 * Calls in flight end as CANCELLED through their callbacks. */
+	for (size_t k = 0; k < c->nslots; k++) {
+		if (c->slots[k].aio != NULL) {
+			nng_aio_stop(c->slots[k].aio);
+		}
+	}
+	for (size_t k = 0; k < c->nslots; k++) {
+		if (c->slots[k].aio != NULL) {
+			nng_ctx_close(c->slots[k].ctx);
+		}
+	}
 	for (size_t i = 0; i < c->nsocks; i++) {
 		nng_close(c->socks[i]);
 	}

@@ -345,6 +345,18 @@ rpc_transport_close(rpc_transport *t)
 {
 	if (t != NULL && t->open) {
 		t->open = false;
+		/* Stop every aio and close every context before the socket:
+		 * nng 1.5.2's nng_close() can hang for good when it races
+		 * contexts whose callbacks are still re-arming (seen under load
+		 * in tests/integration/shutdown_test.c). nng_aio_stop() waits
+		 * for a running callback, and a stopped aio takes no new
+		 * operation, so nothing is in flight when the socket closes. */
+		for (size_t i = 0; i < t->njobs; i++) {
+			nng_aio_stop(t->jobs[i].aio);
+		}
+		for (size_t i = 0; i < t->njobs; i++) {
+			nng_ctx_close(t->jobs[i].ctx);
+		}
 		nng_close(t->sock);
 	}
 }
