@@ -55,6 +55,7 @@ accept_job(void *arg, rpc_job *job)
 		                "the queue is full");
 		return &s->busy;
 	}
+	LOG_DEBUG(NULL, "queued a request");
 	return NULL;
 }
 

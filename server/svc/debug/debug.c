@@ -73,14 +73,12 @@ debug_sleep(svc_call *call, const void *reqp, void *respp)
 	uint64_t                      until = 0;
 	int64_t                       left  = call_remaining_ms(call);
 
+	/* A plain sleep stands for a slow handler and runs its full time,
+	 * deadline or not; a hold ends at the deadline at the latest. */
 	if (!req->hold) {
 		until = start + (uint64_t) req->ms * 1000000u;
-	}
-	if (left >= 0) {
-		uint64_t dl = start + (uint64_t) left * 1000000u;
-		if (until == 0 || dl < until) {
-			until = dl;
-		}
+	} else if (left >= 0) {
+		until = start + (uint64_t) left * 1000000u;
 	}
 	LOG_INFO(call_request_id(call), "debug sleep started hold=%d ms=%u",
 	    req->hold ? 1 : 0, req->ms);
