@@ -1,0 +1,334 @@
+/*
+ * harness.c - starting, watching and stopping hues-server for tests.
+ */
+#include "harness.h"
+
+#include <pthread.h>
+
+#include "async.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+/* Upper bound of every wait: generous, since the sanitizer build on a busy
+ * 2-core machine is slow, and only reached when something is broken. */
+#define WAIT_MS 20000
+
+static void
+pause_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+static char *
+read_log(const ht_server *s)
+{
+	FILE *f = fopen(s->log_path, "r");
+	if (f == NULL) {
+		return strdup("");
+	}
+	size_t cap = 1 << 16, len = 0;
+	char  *buf = malloc(cap);
+	size_t n;
+	while (buf != NULL && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (nb == NULL) {
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	if (buf != NULL) {
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
+size_t
+ht_log_count(const ht_server *s, const char *needle)
+{
+	char  *log = read_log(s);
+	size_t n   = 0;
+	for (char *p = log; p != NULL && (p = strstr(p, needle)) != NULL;
+	     p += strlen(needle)) {
+		n++;
+	}
+	free(log);
+	return n;
+}
+
+static bool
+child_alive(ht_server *s)
+{
+	int status;
+	if (s->pid <= 0) {
+		return false;
+	}
+	pid_t r = waitpid(s->pid, &status, WNOHANG);
+	if (r == s->pid) {
+		s->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		s->pid         = 0;
+		return false;
+	}
+	return true;
+}
+
+static void
+dump_log(const ht_server *s)
+{
+	char *log = read_log(s);
+	fprintf(stderr, "---- server log %s ----\n%s---- end ----\n",
+	    s->log_path, log != NULL ? log : "");
+	free(log);
+}
+
+void
+ht_wait_log(const ht_server *s, const char *needle, size_t n)
+{
+	for (int waited = 0; waited < WAIT_MS; waited += 10) {
+		if (ht_log_count(s, needle) >= n) {
+			return;
+		}
+		pause_ms(10);
+	}
+	dump_log(s);
+	fail_msg("timed out waiting for %zu log lines with '%s'", n, needle);
+}
+
+static void
+spawn(ht_server *s, const char *const *args)
+{
+	const char *argv[64];
+	size_t      n      = 0;
+	bool        listen = false;
+
+	for (size_t i = 0; args != NULL && args[i] != NULL; i++) {
+		if (strncmp(args[i], "--listen", 8) == 0) {
+			listen = true;
+		}
+	}
+	static char sock[320], data[320];
+	snprintf(sock, sizeof(sock), "ipc://%s/hues.sock", s->dir);
+	snprintf(data, sizeof(data), "%s", s->data_dir);
+	argv[n++] = HUES_SERVER_BIN;
+	argv[n++] = "--data-dir";
+	argv[n++] = data;
+	argv[n++] = "--log-level";
+	argv[n++] = "debug";
+	argv[n++] = "--debug-methods";
+	if (!listen) {
+		argv[n++] = "--listen";
+		argv[n++] = sock;
+	}
+	for (size_t i = 0; args != NULL && args[i] != NULL && n < 62; i++) {
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd < 0) {
+			_exit(126);
+		}
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(argv[0], (char *const *) argv);
+		_exit(127);
+	}
+	s->pid = pid;
+}
+
+void
+ht_server_start_in(ht_server *s, const char *reuse_dir, const char *const *args)
+{
+	size_t ready_before;
+
+	if (reuse_dir == NULL) {
+		memset(s, 0, sizeof(*s));
+		snprintf(s->dir, sizeof(s->dir), "/tmp/hues-test.XXXXXX");
+		assert_non_null(mkdtemp(s->dir));
+		snprintf(s->data_dir, sizeof(s->data_dir), "%s/data", s->dir);
+		snprintf(s->log_path, sizeof(s->log_path), "%s/server.log", s->dir);
+	}
+	ready_before = ht_log_count(s, " ready: ");
+	spawn(s, args);
+	for (int waited = 0; waited < WAIT_MS; waited += 10) {
+		if (ht_log_count(s, " ready: ") > ready_before) {
+			break;
+		}
+		if (!child_alive(s)) {
+			dump_log(s);
+			fail_msg("hues-server exited with status %d before it was "
+			         "ready",
+			    s->exit_status);
+		}
+		pause_ms(10);
+	}
+	if (ht_log_count(s, " ready: ") == ready_before) {
+		dump_log(s);
+		fail_msg("hues-server did not become ready");
+	}
+	/* The first "listening on" line after this start is its URL. */
+	char *log = read_log(s);
+	char *p   = log, *last = NULL;
+	while ((p = strstr(p, "listening on ")) != NULL) {
+		last = p;
+		p += 13;
+	}
+	assert_non_null(last);
+	size_t n = strcspn(last + 13, "\n");
+	snprintf(s->url, sizeof(s->url), "%.*s", (int) n, last + 13);
+	free(log);
+}
+
+void
+ht_server_start(ht_server *s, const char *const *args)
+{
+	ht_server_start_in(s, NULL, args);
+}
+
+void
+ht_signal(const ht_server *s, int sig)
+{
+	assert_true(s->pid > 0);
+	assert_int_equal(kill(s->pid, sig), 0);
+}
+
+int
+ht_wait_exit(ht_server *s)
+{
+	for (int waited = 0; waited < WAIT_MS; waited += 10) {
+		if (!child_alive(s)) {
+			return s->exit_status;
+		}
+		pause_ms(10);
+	}
+	dump_log(s);
+	fail_msg("hues-server did not exit");
+	return -1;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void) st;
+	(void) flag;
+	(void) ftw;
+	return remove(path);
+}
+
+void
+ht_server_stop(ht_server *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		for (int waited = 0; waited < WAIT_MS && child_alive(s);
+		     waited += 10) {
+			pause_ms(10);
+		}
+		if (s->pid > 0) {
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, NULL, 0);
+			s->pid = 0;
+		}
+	}
+	if (s->dir[0] != '\0' && getenv("HUES_TEST_KEEP") == NULL) {
+		nftw(s->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		s->dir[0] = '\0';
+	}
+}
+
+hues_client *
+ht_client(const ht_server *s, const hues_client_opts *opts)
+{
+	hues_client *c   = NULL;
+	const char  *url = s->url;
+	assert_int_equal(hues_client_create(&url, 1, opts, &c), HUES_OK);
+	return c;
+}
+
+unsigned char *
+ht_raw_call(const char *url, const void *data, size_t len, int timeout_ms,
+    size_t *reply_len)
+{
+	nng_socket sock;
+	void      *buf = NULL;
+	size_t     n   = 0;
+
+	assert_int_equal(nng_req0_open(&sock), 0);
+	assert_int_equal(nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME,
+	                     NNG_DURATION_INFINITE),
+	    0);
+	assert_int_equal(nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout_ms), 0);
+	assert_int_equal(nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, timeout_ms), 0);
+	assert_int_equal(nng_dial(sock, url, NULL, 0), 0);
+	if (nng_send(sock, (void *) data, len, 0) == 0 &&
+	    nng_recv(sock, &buf, &n, NNG_FLAG_ALLOC) == 0) {
+		unsigned char *copy = malloc(n + 1);
+		memcpy(copy, buf, n);
+		nng_free(buf, n);
+		*reply_len = n;
+		nng_close(sock);
+		return copy;
+	}
+	nng_close(sock);
+	return NULL;
+}
+
+void
+ht_async_init(ht_async *a)
+{
+	pthread_mutex_init(&a->mtx, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	a->res = NULL;
+}
+
+void
+ht_async_done(hues_result *res, void *arg)
+{
+	ht_async *a = arg;
+	pthread_mutex_lock(&a->mtx);
+	a->res = res;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mtx);
+}
+
+hues_result *
+ht_async_wait(ht_async *a)
+{
+	pthread_mutex_lock(&a->mtx);
+	while (a->res == NULL) {
+		pthread_cond_wait(&a->cv, &a->mtx);
+	}
+	pthread_mutex_unlock(&a->mtx);
+	pthread_cond_destroy(&a->cv);
+	pthread_mutex_destroy(&a->mtx);
+	return a->res;
+}
