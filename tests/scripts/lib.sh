@@ -191,7 +191,9 @@ install_sdk() {
 # installed SDK with plain cc and explicit paths (warnings are errors).
 build_gateway() {
 	install_sdk
-	cc -std=c11 -Wall -Wextra -Werror -I"$PREFIX/include" \
+	# shellcheck disable=SC2086 # the flags are words
+	cc -std=c11 -Wall -Wextra -Werror ${HUES_SANITIZE_FLAGS:-} \
+	    -I"$PREFIX/include" \
 	    "$HUES_SOURCE_DIR/client-sdk/examples/gateway.c" -o "$1" \
 	    -L"$SDK_LIBDIR" -Wl,-rpath,"$SDK_LIBDIR" -lhues -lprotobuf-c \
 	    -lpthread || fail "cannot build the gateway example"

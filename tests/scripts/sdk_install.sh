@@ -8,6 +8,9 @@
 
 examples="$HUES_SOURCE_DIR/client-sdk/examples"
 warn=(-Wall -Wextra -Werror)
+# In the sanitizer build libhues is instrumented: so must its users be.
+# shellcheck disable=SC2206 # the flags are words
+warn+=(${HUES_SANITIZE_FLAGS:-})
 
 install_sdk
 echo "installed into $PREFIX (libraries in $SDK_LIBDIR)"
@@ -105,6 +108,7 @@ for variant in shared static; do
 	[ "$variant" = static ] && static=ON
 	if cmake -S "$examples" -B "$b" -DCMAKE_PREFIX_PATH="$PREFIX" \
 	    -DCMAKE_C_FLAGS="${warn[*]}" -DHUES_EXAMPLES_STATIC="$static" \
+	    -DCMAKE_EXE_LINKER_FLAGS="${HUES_SANITIZE_FLAGS:-}" \
 	    >"$b.log" 2>&1 && cmake --build "$b" >>"$b.log" 2>&1; then
 		ok "built with find_package(hues) ($variant)"
 		if [ "$variant" = shared ] &&
