@@ -271,19 +271,39 @@ remember(int code)
 	}
 }
 
-/* Runs the checks up to the handler; HUES_OK means run it. With an
- * idempotency key, *idem_key is set and *out may already be final. */
+/* Applies the abuse limit of write methods: a token bucket per caller.
+ * Anonymous calls are not limited here (no key to count them by): methods
+ * open to them must limit by other means. */
 static int
-prepare(const rpc_dispatcher *d, svc_call *call, const rpc_call_in *in,
-    const svc_method *m, rpc_outcome *out, const char **idem_key,
-    bool *replayed)
+check_rate(const rpc_dispatcher *d, svc_call *call, const svc_method *m)
 {
-	int rv;
+	const svc_principal *p = &call->principal;
 
-	if ((rv = check_metadata(call, in)) != HUES_OK ||
-	    (rv = authorize(d, call)) != HUES_OK) {
-		return rv;
+	if (d->ratelimit == NULL || (m->flags & SVC_READ_ONLY) ||
+	    p->subject == NULL) {
+		return HUES_OK;
 	}
+	/* Role and subject: a gateway's "sub" is not a citizen's. */
+	const char *key  = call_printf(call, "%u\n%s", p->role, p->subject);
+	uint32_t    wait = rpc_ratelimit_take(d->ratelimit, key, clock_now_ns());
+	if (wait == 0) {
+		return HUES_OK;
+	}
+	call_set_reason(call, "RATE_LIMITED");
+	call_set_retry_after(call, wait);
+	return call_fail(call, HUES_RESOURCE_EXHAUSTED,
+	    "too many write calls from this account; retry in %u s",
+	    (wait + 999) / 1000);
+}
+
+/* The idempotency key, if the call has one and the method needs it. With
+ * a key, *idem_key is set (IDEM_NEW) or *replayed is (the remembered
+ * outcome is in *out). */
+static int
+check_idempotency(const rpc_dispatcher *d, svc_call *call,
+    const rpc_call_in *in, const svc_method *m, rpc_outcome *out,
+    const char **idem_key, bool *replayed)
+{
 	const char *key = call_metadata(call, "idempotency-key");
 	if (key == NULL || d->idem == NULL || (m->flags & SVC_IDEMPOTENT)) {
 		return HUES_OK;
@@ -311,6 +331,25 @@ prepare(const rpc_dispatcher *d, svc_call *call, const rpc_call_in *in,
 		    "this idempotency key was used with a different request");
 	}
 	return HUES_OK;
+}
+
+/* Runs the checks up to the handler; HUES_OK and !*replayed means run it.
+ * A replay is not charged to the rate limit: it runs nothing. */
+static int
+prepare(const rpc_dispatcher *d, svc_call *call, const rpc_call_in *in,
+    const svc_method *m, rpc_outcome *out, const char **idem_key,
+    bool *replayed)
+{
+	int rv;
+
+	if ((rv = check_metadata(call, in)) != HUES_OK ||
+	    (rv = authorize(d, call)) != HUES_OK ||
+	    (rv = check_idempotency(d, call, in, m, out, idem_key, replayed)) !=
+	        HUES_OK ||
+	    *replayed) {
+		return rv;
+	}
+	return check_rate(d, call, m);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "core/arena.h"
 #include "rpc/envelope.h"
 #include "rpc/idem.h"
+#include "rpc/ratelimit.h"
 #include "svc/registry.h"
 
 /*
@@ -34,6 +35,7 @@ typedef struct rpc_dispatcher {
 	rpc_auth_fn         auth;        /* NULL: no token can be verified */
 	void               *auth_arg;
 	rpc_idem           *idem; /* NULL: idempotency keys are not honoured */
+	rpc_ratelimit      *ratelimit; /* write calls per caller; NULL: none */
 } rpc_dispatcher;
 
 /* What a worker keeps between calls: its arena and a random state. */

@@ -28,6 +28,7 @@ struct rpc_server {
 	rpc_pool      *pool;
 	rpc_dispatcher disp;
 	rpc_idem      *idem;
+	rpc_ratelimit *ratelimit;
 	atomic_bool   *draining;
 	rpc_bytes      busy;
 	rpc_bytes      drain;
@@ -142,6 +143,16 @@ rpc_server_start(const rpc_server_opts *o, rpc_server **out, char *err,
 		rpc_server_stop(s);
 		return HUES_RESOURCE_EXHAUSTED;
 	}
+	if (o->write_rate_per_hour > 0 && o->write_burst > 0 &&
+	    (rv = rpc_ratelimit_create(o->write_rate_per_hour, o->write_burst,
+	         1u << 20, &s->ratelimit)) != HUES_OK) {
+		snprintf(err, errlen,
+		    "invalid write rate limit: %u an hour, burst %u (burst at "
+		    "most 1000000)",
+		    o->write_rate_per_hour, o->write_burst);
+		rpc_server_stop(s);
+		return rv;
+	}
 	s->draining = o->draining;
 	s->disp     = (rpc_dispatcher) {
 	        .reg         = o->reg,
@@ -150,6 +161,7 @@ rpc_server_start(const rpc_server_opts *o, rpc_server **out, char *err,
 	        .auth        = o->auth,
 	        .auth_arg    = o->auth_arg,
 	        .idem        = s->idem,
+	        .ratelimit   = s->ratelimit,
         };
 	rpc_pool_opts po = {
 	    .workers     = o->workers,
@@ -221,6 +233,7 @@ rpc_server_stop(rpc_server *s)
 	rpc_pool_destroy(s->pool);
 	rpc_transport_free(s->transport);
 	rpc_idem_destroy(s->idem);
+	rpc_ratelimit_destroy(s->ratelimit);
 	free(s->canned);
 	free(s);
 }

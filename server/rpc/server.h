@@ -30,6 +30,10 @@ typedef struct rpc_server_opts {
 	atomic_bool        *draining;
 	/* Set when handlers should stop waiting (the grace period ran out). */
 	atomic_bool        *stopping;
+	/* Abuse limit of write methods per caller (token bucket): calls an
+	 * hour and burst; 0 for either means no limit. */
+	uint32_t            write_rate_per_hour;
+	uint32_t            write_burst;
 } rpc_server_opts;
 
 /*

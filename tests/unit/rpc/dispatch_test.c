@@ -273,6 +273,44 @@ test_dispatch_replays_idempotency_key(void **state)
 }
 
 static void
+test_dispatch_rate_limits_writes_per_caller(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(
+	    rpc_ratelimit_create(1, 2, 100, &f->d.ratelimit), HUES_OK);
+	spec alice = {.method = "/test.v1.Fake/Count",
+	    MD("authorization", "Bearer citizen-alice")};
+	spec keyed = {.method = "/test.v1.Fake/Count",
+	    MD("authorization", "Bearer citizen-alice", "idempotency-key",
+	        "k9")};
+
+	expect_payload(call1(f, alice), "n=1");
+	expect_payload(call1(f, keyed), "n=2");
+	/* The burst of 2 is used up: the write is refused, not run, and
+	 * says when to come back (one token an hour). */
+	Hues__V1__Reply *r = call1(f, alice);
+	assert_int_equal(r->code, HUES_RESOURCE_EXHAUSTED);
+	assert_string_equal(reason_of(r), "RATE_LIMITED");
+	assert_in_range(r->details->retry_after_ms, 3500000, 3600001);
+	hues__v1__reply__free_unpacked(r, NULL);
+	assert_int_equal(runs.count, 2);
+	/* A replay of a keyed call runs nothing and is not charged. */
+	expect_payload(call1(f, keyed), "n=2");
+	/* Another caller has a bucket of its own; reads are never limited;
+	 * anonymous calls have no bucket. */
+	expect_payload(call1(f, (spec) {.method = "/test.v1.Fake/Count",
+	                            MD("authorization", "Bearer citizen-bob")}),
+	    "n=3");
+	expect_payload(call1(f, (spec) {.method = "/test.v1.Fake/Echo",
+	                            MD("authorization", "Bearer citizen-alice"),
+	                            PAYLOAD("\x0a\001a")}),
+	    "a");
+	expect_payload(call1(f, (spec) {.method = "/test.v1.Fake/Count"}), "n=4");
+	rpc_ratelimit_destroy(f->d.ratelimit);
+	f->d.ratelimit = NULL;
+}
+
+static void
 test_dispatch_idempotency_key_scope(void **state)
 {
 	fixture *f = *state;
@@ -486,6 +524,7 @@ main(void)
 	    T(test_dispatch_applies_auth_policy),
 	    T(test_dispatch_replays_idempotency_key),
 	    T(test_dispatch_idempotency_key_scope),
+	    T(test_dispatch_rate_limits_writes_per_caller),
 	    T(test_dispatch_replay_keeps_error_details),
 	    T(test_dispatch_batch_answers_in_order),
 	    T(test_dispatch_request_ids),
