@@ -19,42 +19,74 @@
 
 typedef enum { T_STR, T_LIST, T_UINT, T_SIZE, T_BOOL, T_LEVEL } opt_type;
 
+/* What a list option has in addition: where its count is, what an item
+ * is called, a syntax check of one item (NULL: any text) and a second,
+ * singular flag name for repeating it (NULL: none). */
+typedef struct list_def {
+	size_t      count;
+	const char *item;
+	bool (*check)(const char *item);
+	const char *alias;
+} list_def;
+
 typedef struct option_def {
 	const char *name; /* file key; the flag is --name with '-' for '_' */
 	opt_type    type;
 	size_t      offset;
 	const char *def; /* default, parsed like any other value; NULL: none */
-	uint64_t    min, max;
+	uint64_t    min, max; /* T_LIST: how many items */
 	const char *help;
+	const struct list_def *list; /* T_LIST only */
 } option_def;
 
 #define OFF(f) offsetof(hues_config, f)
 
+static bool check_jwt_key(const char *item);
+
+static const list_def listen_list = {OFF(nlisten), "URL", NULL, NULL};
+static const list_def jwt_keys_list = {
+    OFF(njwt_keys), "key", check_jwt_key, "jwt_key"};
+
 static const option_def options[] = {
     {"config", T_STR, OFF(config_file), NULL, 0, 0,
-        "config file of 'key = value' lines"},
-    {"listen", T_LIST, OFF(listen), "tcp://127.0.0.1:7483", 0, 0,
-        "URLs to listen on, comma-separated: tcp://, ipc://, tls+tcp://"},
+        "config file of 'key = value' lines", NULL},
+    {"listen", T_LIST, OFF(listen), "tcp://127.0.0.1:7483", 1,
+        CONFIG_MAX_LISTEN,
+        "URLs to listen on, comma-separated: tcp://, ipc://, tls+tcp://",
+        &listen_list},
     {"data_dir", T_STR, OFF(data_dir), "./hues-data", 0, 0,
-        "directory of the LMDB store (created if missing)"},
+        "directory of the LMDB store (created if missing)", NULL},
     {"workers", T_UINT, OFF(workers), "0", 0, 1024,
-        "worker threads; 0 means one per CPU"},
+        "worker threads; 0 means one per CPU", NULL},
     {"queue_depth", T_SIZE, OFF(queue_depth), "256", 0, 1u << 20,
-        "calls that may wait for a worker before UNAVAILABLE"},
+        "calls that may wait for a worker before UNAVAILABLE", NULL},
     {"max_request_bytes", T_SIZE, OFF(max_request_bytes), "4MiB", 1024,
-        (uint64_t) 1 << 30, "largest request message accepted"},
+        (uint64_t) 1 << 30, "largest request message accepted", NULL},
     {"grace_ms", T_UINT, OFF(grace_ms), "10000", 0, 3600000,
-        "time calls in flight get to finish on shutdown"},
+        "time calls in flight get to finish on shutdown", NULL},
     {"log_level", T_LEVEL, OFF(log_level), "info", 0, 0,
-        "debug, info, warn, error or off"},
+        "debug, info, warn, error or off", NULL},
     {"tls_cert", T_STR, OFF(tls_cert), NULL, 0, 0,
-        "PEM certificate (chain) for tls+tcp:// listeners"},
+        "PEM certificate (chain) for tls+tcp:// listeners", NULL},
     {"tls_key", T_STR, OFF(tls_key), NULL, 0, 0,
-        "PEM private key for tls+tcp:// listeners"},
+        "PEM private key for tls+tcp:// listeners", NULL},
     {"debug_methods", T_BOOL, OFF(debug_methods), "false", 0, 0,
-        "serve Debug/Sleep, Bump and Fail (tests only)"},
+        "serve Debug/Sleep, Bump and Fail (tests only)", NULL},
     {"map_size", T_SIZE, OFF(map_size), "16GiB", (uint64_t) 1 << 20,
-        (uint64_t) 1 << 44, "bytes of address space reserved for the store"},
+        (uint64_t) 1 << 44, "bytes of address space reserved for the store",
+        NULL},
+    {"jwt_keys", T_LIST, OFF(jwt_keys), NULL, 0, CONFIG_MAX_JWT_KEYS,
+        "JWT keys, kid:alg:path, comma-separated (or repeat --jwt-key); "
+        "none: a secret in the data dir",
+        &jwt_keys_list},
+    {"jwt_issuer", T_STR, OFF(jwt_issuer), NULL, 0, 0,
+        "the iss tokens must carry (unset: not checked)", NULL},
+    {"jwt_audience", T_STR, OFF(jwt_audience), NULL, 0, 0,
+        "the audience tokens must name in aud (unset: not checked)", NULL},
+    {"jwt_leeway_s", T_UINT, OFF(jwt_leeway_s), "60", 0, 3600,
+        "seconds of clock skew forgiven on exp and nbf", NULL},
+    {"production", T_BOOL, OFF(production), "false", 0, 0,
+        "refuse weak settings (HS256 secrets under 32 bytes)", NULL},
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -121,20 +153,37 @@ parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static void
-free_list(hues_config *cfg)
+/* The form of a JWT key; the files themselves are read by server/auth. */
+static bool
+check_jwt_key(const char *item)
 {
-	for (size_t i = 0; i < cfg->nlisten; i++) {
-		free(cfg->listen[i]);
-		cfg->listen[i] = NULL;
+	const char *c1 = strchr(item, ':');
+	if (c1 == NULL || c1 == item) {
+		return false;
 	}
-	cfg->nlisten = 0;
+	return (strncmp(c1 + 1, "HS256:", 6) == 0 ||
+	           strncmp(c1 + 1, "RS256:", 6) == 0 ||
+	           strncmp(c1 + 1, "ES256:", 6) == 0) &&
+	    c1[7] != '\0';
 }
 
-/* Sets one option from its text; returns 0 or -1 with err filled. */
+static void
+free_list(hues_config *cfg, const option_def *o)
+{
+	char  **items = (char **) ((char *) cfg + o->offset);
+	size_t *n     = (size_t *) ((char *) cfg + o->list->count);
+	for (size_t i = 0; i < *n; i++) {
+		free(items[i]);
+		items[i] = NULL;
+	}
+	*n = 0;
+}
+
+/* Sets one option from its text; returns 0 or -1 with err filled. A list
+ * is replaced, or with append extended (a repeated flag). */
 static int
 set_value(hues_config *cfg, const option_def *o, const char *val,
-    const source *src, char *err, size_t errlen)
+    const source *src, bool append, char *err, size_t errlen)
 {
 	char    *field = (char *) cfg + o->offset;
 	char     where[96];
@@ -152,41 +201,52 @@ set_value(hues_config *cfg, const option_def *o, const char *val,
 		return 0;
 	}
 	case T_LIST: {
-		free_list(cfg);
-		const char *s = val;
+		char      **items = (char **) field;
+		size_t     *n     = (size_t *) ((char *) cfg + o->list->count);
+		const char *s     = val;
+		if (!append) {
+			free_list(cfg, o);
+		}
 		while (*s != '\0') {
-			size_t n = strcspn(s, ",");
-			while (n > 0 && isspace((unsigned char) *s)) {
+			size_t len = strcspn(s, ",");
+			while (len > 0 && isspace((unsigned char) *s)) {
 				s++;
-				n--;
+				len--;
 			}
-			size_t m = n;
+			size_t m = len;
 			while (m > 0 && isspace((unsigned char) s[m - 1])) {
 				m--;
 			}
 			if (m > 0) {
-				if (cfg->nlisten == CONFIG_MAX_LISTEN) {
+				if (*n == o->max) {
 					describe(o, src, where, sizeof(where));
-					snprintf(err, errlen,
-					    "%s: at most %d URLs", where,
-					    CONFIG_MAX_LISTEN);
+					snprintf(err, errlen, "%s: at most %d %ss",
+					    where, (int) o->max, o->list->item);
 					return -1;
 				}
-				if ((cfg->listen[cfg->nlisten] = strndup(s, m)) ==
-				    NULL) {
+				if ((items[*n] = strndup(s, m)) == NULL) {
 					goto oom;
 				}
-				cfg->nlisten++;
+				(*n)++;
+				if (o->list->check != NULL && !o->list->check(items[*n - 1])) {
+					describe(o, src, where, sizeof(where));
+					snprintf(err, errlen,
+					    "invalid value for %s: '%.64s' "
+					    "(expected kid:alg:path with alg "
+					    "HS256, RS256 or ES256)",
+					    where, items[*n - 1]);
+					return -1;
+				}
 			}
-			s += n;
+			s += len;
 			if (*s == ',') {
 				s++;
 			}
 		}
-		if (cfg->nlisten == 0) {
+		if (*n < o->min) {
 			describe(o, src, where, sizeof(where));
-			snprintf(err, errlen, "%s: at least one URL is needed",
-			    where);
+			snprintf(err, errlen, "%s: at least one %s is needed",
+			    where, o->list->item);
 			return -1;
 		}
 		return 0;
@@ -250,21 +310,28 @@ oom:
 	return -1;
 }
 
-/* Finds an option by file key or flag name ('-' and '_' alike). */
+/* True when name (len bytes) spells n, with '-' for '_' allowed. */
+static bool
+same_name(const char *name, size_t len, const char *n)
+{
+	if (n == NULL || strlen(n) != len) {
+		return false;
+	}
+	size_t j = 0;
+	while (j < len && (name[j] == n[j] || (name[j] == '-' && n[j] == '_'))) {
+		j++;
+	}
+	return j == len;
+}
+
+/* Finds an option by file key or flag name, or by its alias. */
 static const option_def *
 find_option(const char *name, size_t len)
 {
 	for (size_t i = 0; i < NOPTIONS; i++) {
-		const char *n = options[i].name;
-		if (strlen(n) != len) {
-			continue;
-		}
-		size_t j = 0;
-		while (j < len &&
-		    (name[j] == n[j] || (name[j] == '-' && n[j] == '_'))) {
-			j++;
-		}
-		if (j == len) {
+		if (same_name(name, len, options[i].name) ||
+		    (options[i].list != NULL &&
+		        same_name(name, len, options[i].list->alias))) {
 			return &options[i];
 		}
 	}
@@ -290,6 +357,7 @@ load_file(hues_config *cfg, const char *path, char *err, size_t errlen)
 	FILE *f = fopen(path, "r");
 	char  line[4096];
 	int   lineno = 0;
+	bool  seen[NOPTIONS] = {false}; /* a repeated list key appends */
 
 	if (f == NULL) {
 		snprintf(err, errlen, "cannot read config file %s: %s", path,
@@ -320,10 +388,12 @@ load_file(hues_config *cfg, const char *path, char *err, size_t errlen)
 			return -1;
 		}
 		source src = {"file", path, lineno};
-		if (set_value(cfg, o, val, &src, err, errlen) != 0) {
+		if (set_value(cfg, o, val, &src, seen[o - options], err,
+		        errlen) != 0) {
 			fclose(f);
 			return -1;
 		}
+		seen[o - options] = true;
 	}
 	fclose(f);
 	return 0;
@@ -360,7 +430,8 @@ config_usage(FILE *out)
 	    "usage: hues-server [--option value | --option=value] ...\n\n"
 	    "Every option can also be set as HUES_<OPTION> in the "
 	    "environment or as\n'option = value' in the config file; flags "
-	    "override the environment, which\noverrides the file.\n\n");
+	    "override the environment, which\noverrides the file. A list flag "
+	    "given again adds to its list.\n\n");
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		char flagname[64];
 		source src = {"--", NULL, 0};
@@ -441,8 +512,8 @@ config_load(hues_config *cfg, int argc, char *const *argv, char *const *envp,
 	rv = CONFIG_ERROR;
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		if (options[i].def != NULL &&
-		    set_value(cfg, &options[i], options[i].def, &def, err,
-		        errlen) != 0) {
+		    set_value(cfg, &options[i], options[i].def, &def, false,
+		        err, errlen) != 0) {
 			goto done;
 		}
 	}
@@ -459,15 +530,21 @@ config_load(hues_config *cfg, int argc, char *const *argv, char *const *envp,
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const char *v = env_value(envp, &options[i]);
 		if (v != NULL &&
-		    set_value(cfg, &options[i], v, &envsrc, err, errlen) != 0) {
+		    set_value(cfg, &options[i], v, &envsrc, false, err,
+		        errlen) != 0) {
 			goto done;
 		}
 	}
+	/* A flag given again extends a list (--jwt-key a --jwt-key b). */
+	bool seen[NOPTIONS] = {false};
 	for (int i = 0; i < nflags; i++) {
 		const char *v = flags[i].value ? flags[i].value : "true";
-		if (set_value(cfg, flags[i].opt, v, &flgsrc, err, errlen) != 0) {
+		size_t      k = (size_t) (flags[i].opt - options);
+		if (set_value(cfg, flags[i].opt, v, &flgsrc, seen[k], err,
+		        errlen) != 0) {
 			goto done;
 		}
+		seen[k] = true;
 	}
 	if (cfg->workers == 0) {
 		long n       = sysconf(_SC_NPROCESSORS_ONLN);
@@ -482,10 +559,13 @@ done:
 void
 config_free(hues_config *cfg)
 {
-	free_list(cfg);
-	free(cfg->config_file);
-	free(cfg->data_dir);
-	free(cfg->tls_cert);
-	free(cfg->tls_key);
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		if (options[i].type == T_LIST) {
+			free_list(cfg, &options[i]);
+		} else if (options[i].type == T_STR) {
+			char **p = (char **) ((char *) cfg + options[i].offset);
+			free(*p);
+		}
+	}
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -15,6 +15,7 @@
 #include "core/log.h"
 
 #define CONFIG_MAX_LISTEN 8
+#define CONFIG_MAX_JWT_KEYS 16
 
 typedef struct hues_config {
 	char     *config_file;
@@ -30,6 +31,13 @@ typedef struct hues_config {
 	char     *tls_key;
 	bool      debug_methods;
 	size_t    map_size;
+	/* "kid:alg:path" each; none means the zero-configuration secret. */
+	char     *jwt_keys[CONFIG_MAX_JWT_KEYS];
+	size_t    njwt_keys;
+	char     *jwt_issuer;   /* NULL: "iss" is not checked */
+	char     *jwt_audience; /* NULL: "aud" is not checked */
+	unsigned  jwt_leeway_s;
+	bool      production; /* refuse weak settings instead of warning */
 } hues_config;
 
 enum {

@@ -173,6 +173,12 @@ test_config_parses_lists(void **state)
 	assert_int_equal(cfg.nlisten, 2);
 	assert_string_equal(cfg.listen[0], "a");
 	assert_string_equal(cfg.listen[1], "b");
+	/* Within one source, a repeated flag adds to the list. */
+	assert_int_equal(load(ARGS("--listen", "a", "--listen", "b,c"),
+	                     ENV("HUES_LISTEN=d")),
+	    CONFIG_OK);
+	assert_int_equal(cfg.nlisten, 3);
+	assert_string_equal(cfg.listen[2], "c");
 
 	expect_error(load(ARGS("--listen", " , "), NULL),
 	    "--listen: at least one URL is needed");
@@ -319,6 +325,76 @@ test_config_errors_name_their_source(void **state)
 	    "directory");
 }
 
+static void
+test_config_jwt_options(void **state)
+{
+	(void) state;
+	/* Defaults: no keys (the server then makes a secret), no issuer or
+	 * audience check, a minute of leeway, not production. */
+	assert_int_equal(load(NULL, NULL), CONFIG_OK);
+	assert_int_equal(cfg.njwt_keys, 0);
+	assert_null(cfg.jwt_issuer);
+	assert_null(cfg.jwt_audience);
+	assert_int_equal(cfg.jwt_leeway_s, 60);
+	assert_false(cfg.production);
+
+	/* A repeated flag adds to the list, in either spelling, and a list
+	 * may also be comma-separated; paths keep their colons. */
+	assert_int_equal(load(ARGS("--jwt-key", "a:HS256:/k/a",
+	                          "--jwt-keys=b:RS256:/k/b, c:ES256:/k:c",
+	                          "--jwt-issuer", "https://id.example",
+	                          "--jwt-audience", "hues", "--jwt-leeway-s",
+	                          "5", "--production"),
+	                     ENV("HUES_JWT_KEYS=z:HS256:/env")),
+	    CONFIG_OK);
+	assert_int_equal(cfg.njwt_keys, 3);
+	assert_string_equal(cfg.jwt_keys[0], "a:HS256:/k/a");
+	assert_string_equal(cfg.jwt_keys[1], "b:RS256:/k/b");
+	assert_string_equal(cfg.jwt_keys[2], "c:ES256:/k:c");
+	assert_string_equal(cfg.jwt_issuer, "https://id.example");
+	assert_string_equal(cfg.jwt_audience, "hues");
+	assert_int_equal(cfg.jwt_leeway_s, 5);
+	assert_true(cfg.production);
+
+	/* The environment replaces the file's keys; repeated file keys add. */
+	const char *f = config_file("jwt_keys = f:HS256:/f1\n"
+	                            "jwt_key = g:HS256:/f2\n"
+	                            "production = yes\n");
+	assert_int_equal(load(ARGS("--config", f), NULL), CONFIG_OK);
+	assert_int_equal(cfg.njwt_keys, 2);
+	assert_string_equal(cfg.jwt_keys[1], "g:HS256:/f2");
+	assert_true(cfg.production);
+	assert_int_equal(load(ARGS("--config", f),
+	                     ENV("HUES_JWT_KEYS=e:ES256:/e",
+	                         "HUES_JWT_LEEWAY_S=0")),
+	    CONFIG_OK);
+	assert_int_equal(cfg.njwt_keys, 1);
+	assert_string_equal(cfg.jwt_keys[0], "e:ES256:/e");
+	assert_int_equal(cfg.jwt_leeway_s, 0);
+
+	const char *bad[] = {"nokid", ":HS256:/x", "k:HS512:/x", "k:HS256:",
+	    "k:hs256:/x"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[256];
+		snprintf(want, sizeof(want),
+		    "invalid value for --jwt-keys: '%s' (expected "
+		    "kid:alg:path with alg HS256, RS256 or ES256)",
+		    bad[i]);
+		expect_error(load(ARGS("--jwt-key", bad[i]), NULL), want);
+	}
+	expect_error(load(NULL, ENV("HUES_JWT_LEEWAY_S=3601")),
+	    "invalid value for HUES_JWT_LEEWAY_S: '3601' (expected an "
+	    "integer from 0 to 3600)");
+	char many[1024] = "";
+	for (int i = 0; i <= CONFIG_MAX_JWT_KEYS; i++) {
+		char one[32];
+		snprintf(one, sizeof(one), "%sk%d:HS256:/k", i ? "," : "", i);
+		strcat(many, one);
+	}
+	expect_error(load(ARGS("--jwt-keys", many), NULL),
+	    "--jwt-keys: at most 16 keys");
+}
+
 /* Runs config_load with out captured; returns the text printed. */
 static char *
 captured(const char *const *args, int *rv)
@@ -374,6 +450,7 @@ main(void)
 	    T(test_config_integers_booleans_levels),
 	    T(test_config_errors_name_their_source),
 	    T(test_config_help_and_version_exit),
+	    T(test_config_jwt_options),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
