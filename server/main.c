@@ -3,7 +3,8 @@
  *
  * All signals the server handles are blocked before any thread starts, so
  * that only the main thread receives them, synchronously, with sigwait:
- * SIGINT/SIGTERM drain and stop, SIGUSR1 releases held debug calls.
+ * SIGINT/SIGTERM drain and stop, SIGUSR1 releases held debug calls,
+ * SIGHUP re-reads the configuration and swaps in its JWT keys.
  */
 #include <signal.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/auth.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -26,8 +28,129 @@ extern char **environ;
  * they have been told to stop. */
 #define STOP_WAIT_MS 5000
 
+/* The zero-configuration HS256 secret, in the data dir, and its kid. */
+#define SECRET_FILE "jwt-secret"
+#define SECRET_KID "local"
+
 static atomic_bool draining;
 static atomic_bool stopping;
+
+/* What the JWT settings of a configuration become: key specs (splitting
+ * copies of the "kid:alg:path" strings) and verifier options. */
+typedef struct auth_setup {
+	char         *copies[CONFIG_MAX_JWT_KEYS];
+	auth_key_spec specs[CONFIG_MAX_JWT_KEYS];
+	char          secret[4096];
+	auth_opts     opts;
+} auth_setup;
+
+static void
+auth_setup_fini(auth_setup *s)
+{
+	for (size_t i = 0; i < CONFIG_MAX_JWT_KEYS; i++) {
+		free(s->copies[i]);
+	}
+}
+
+/* Fills s from cfg. With no keys configured, makes sure the data dir has
+ * a secret and uses it, and logs how to mint a token for it. */
+static int
+auth_setup_init(const hues_config *cfg, auth_setup *s, char *err,
+    size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	s->opts = (auth_opts) {
+	    .keys       = s->specs,
+	    .nkeys      = cfg->njwt_keys,
+	    .issuer     = cfg->jwt_issuer,
+	    .audience   = cfg->jwt_audience,
+	    .leeway_s   = cfg->jwt_leeway_s,
+	    .min_secret = cfg->production ? AUTH_MIN_PRODUCTION_SECRET : 1,
+	};
+	for (size_t i = 0; i < cfg->njwt_keys; i++) {
+		if ((s->copies[i] = strdup(cfg->jwt_keys[i])) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return HUES_RESOURCE_EXHAUSTED;
+		}
+		int rv = auth_key_spec_parse(s->copies[i], err, errlen,
+		    &s->specs[i]);
+		if (rv != HUES_OK) {
+			return rv;
+		}
+	}
+	if (cfg->njwt_keys > 0) {
+		return HUES_OK;
+	}
+	int created = 0;
+	int rv      = auth_secret_ensure(cfg->data_dir, SECRET_FILE, err,
+	         errlen, &created);
+	if (rv != HUES_OK) {
+		return rv;
+	}
+	snprintf(s->secret, sizeof(s->secret), "%s/%s", cfg->data_dir,
+	    SECRET_FILE);
+	s->specs[0]  = (auth_key_spec) {SECRET_KID, AUTH_ALG_HS256, s->secret};
+	s->opts.nkeys = 1;
+	LOG_INFO(NULL,
+	    "no JWT keys configured: %s the HS256 secret %s (kid %s); mint "
+	    "a token with: hues-token --key %s --sub alice --role citizen",
+	    created ? "made" : "using", s->secret, SECRET_KID, s->secret);
+	return HUES_OK;
+}
+
+/* The dispatcher's hook: auth's principal in the services' terms. */
+static int
+verify_token(void *arg, const char *token, arena *a, svc_principal *p,
+    const char **why, const char **reason)
+{
+	static const unsigned roles[] = {
+	    [AUTH_ROLE_CITIZEN]     = SVC_ROLE_CITIZEN,
+	    [AUTH_ROLE_OFFICER]     = SVC_ROLE_OFFICER,
+	    [AUTH_ROLE_COORDINATOR] = SVC_ROLE_COORDINATOR,
+	    [AUTH_ROLE_ADMIN]       = SVC_ROLE_ADMIN,
+	    [AUTH_ROLE_SERVICE]     = SVC_ROLE_SERVICE,
+	};
+	auth_principal ap;
+	int            rv = auth_verify(arg, token, a, &ap, why, reason);
+
+	if (rv != HUES_OK) {
+		return rv;
+	}
+	*p = (svc_principal) {
+	    .subject      = ap.subject,
+	    .role         = roles[ap.role],
+	    .agency       = ap.agency,
+	    .ward         = ap.ward,
+	    .name         = ap.name,
+	    .on_behalf_of = ap.on_behalf_of,
+	};
+	return HUES_OK;
+}
+
+/* SIGHUP: the configuration as it is now, its keys swapped in. A broken
+ * configuration leaves the keys in force as they were. */
+static void
+reload_keys(auth_verifier *av, int argc, char **argv)
+{
+	hues_config cfg;
+	auth_setup  s;
+	char        err[512];
+	int         rv = CONFIG_ERROR;
+
+	memset(&s, 0, sizeof(s));
+	if (config_load(&cfg, argc, argv, environ, stdout, err, sizeof(err)) ==
+	        CONFIG_OK &&
+	    (rv = auth_setup_init(&cfg, &s, err, sizeof(err))) == HUES_OK &&
+	    (rv = auth_verifier_reload(av, &s.opts, err, sizeof(err))) ==
+	        HUES_OK) {
+		LOG_INFO(NULL, "SIGHUP: %zu JWT keys in force",
+		    auth_verifier_nkeys(av));
+	} else {
+		LOG_WARN(NULL, "SIGHUP: keeping the JWT keys in force: %s", err);
+	}
+	auth_setup_fini(&s);
+	config_free(&cfg);
+}
 
 /* Waits for the next signal of set, or until timeout_ms (-1: forever).
  * Returns the signal, or 0 on timeout. */
@@ -45,7 +168,8 @@ next_signal(const sigset_t *set, long timeout_ms)
 
 /* Serves until SIGINT or SIGTERM. */
 static void
-serve(const sigset_t *set, svc_registry *reg)
+serve(const sigset_t *set, svc_registry *reg, auth_verifier *av, int argc,
+    char **argv)
 {
 	for (;;) {
 		int sig = next_signal(set, -1);
@@ -55,7 +179,7 @@ serve(const sigset_t *set, svc_registry *reg)
 		if (sig == SIGUSR1) {
 			svc_registry_event(reg, SVC_EVENT_RELEASE);
 		} else if (sig == SIGHUP) {
-			LOG_INFO(NULL, "SIGHUP: nothing to reload");
+			reload_keys(av, argc, argv);
 		}
 	}
 }
@@ -99,6 +223,8 @@ main(int argc, char **argv)
 	store       *st  = NULL;
 	svc_registry *reg = NULL;
 	rpc_server  *srv = NULL;
+	auth_verifier *av = NULL;
+	auth_setup   as;
 	int          rv, status = 1;
 
 	sigemptyset(&set);
@@ -124,6 +250,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "hues-server: %s\n", err);
 		goto out;
 	}
+	rv = auth_setup_init(&cfg, &as, err, sizeof(err));
+	if (rv == HUES_OK) {
+		rv = auth_verifier_create(&as.opts, err, sizeof(err), &av);
+	}
+	auth_setup_fini(&as);
+	if (rv != HUES_OK) {
+		fprintf(stderr, "hues-server: %s\n", err);
+		goto out;
+	}
 	svc_env env = {.debug_methods = cfg.debug_methods, .draining = &draining};
 	if (svc_registry_create(&reg) != HUES_OK ||
 	    services_register_all(reg, &env) != HUES_OK) {
@@ -139,6 +274,8 @@ main(int argc, char **argv)
 	    .tls_cert_file = cfg.tls_cert,
 	    .tls_key_file  = cfg.tls_key,
 	    .reg           = reg,
+	    .auth          = verify_token,
+	    .auth_arg      = av,
 	    .draining      = &draining,
 	    .stopping      = &stopping,
 	};
@@ -154,11 +291,12 @@ main(int argc, char **argv)
 	    HUES_VERSION, cfg.data_dir, cfg.workers, cfg.queue_depth,
 	    cfg.debug_methods ? ", debug methods ON" : "");
 
-	serve(&set, reg);
+	serve(&set, reg, av, argc, argv);
 	drain(&set, srv, reg, cfg.grace_ms);
 	status = 0;
 out:
 	rpc_server_stop(srv);
+	auth_verifier_destroy(av);
 	svc_registry_destroy(reg);
 	store_close(st);
 	if (status == 0) {

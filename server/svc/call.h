@@ -36,6 +36,9 @@ typedef struct svc_principal {
 	const char *agency;  /* officers: the agency they act for */
 	const char *ward;    /* optional home ward */
 	const char *name;    /* optional display name */
+	/* Services (gateways) only: the user id the call is made for, from
+	 * the token's "obo" claim; NULL when the service acts as itself. */
+	const char *on_behalf_of;
 } svc_principal;
 
 /* Allocates n bytes in the call's arena. Never NULL: the server aborts when
