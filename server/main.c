@@ -40,7 +40,8 @@ static atomic_bool stopping;
 typedef struct auth_setup {
 	char         *copies[CONFIG_MAX_JWT_KEYS];
 	auth_key_spec specs[CONFIG_MAX_JWT_KEYS];
-	char          secret[4096];
+	char          secret[4096]; /* the zero-configuration one, or "" */
+	int           created;      /* secret was made by this setup */
 	auth_opts     opts;
 } auth_setup;
 
@@ -53,7 +54,8 @@ auth_setup_fini(auth_setup *s)
 }
 
 /* Fills s from cfg. With no keys configured, makes sure the data dir has
- * a secret and uses it, and logs how to mint a token for it. */
+ * a secret and uses it. Logs nothing: a server that fails to start writes
+ * one line, its error. */
 static int
 auth_setup_init(const hues_config *cfg, auth_setup *s, char *err,
     size_t errlen)
@@ -89,13 +91,25 @@ auth_setup_init(const hues_config *cfg, auth_setup *s, char *err,
 	}
 	snprintf(s->secret, sizeof(s->secret), "%s/%s", cfg->data_dir,
 	    SECRET_FILE);
-	s->specs[0]  = (auth_key_spec) {SECRET_KID, AUTH_ALG_HS256, s->secret};
+	s->specs[0]   = (auth_key_spec) {SECRET_KID, AUTH_ALG_HS256, s->secret};
 	s->opts.nkeys = 1;
-	LOG_INFO(NULL,
-	    "no JWT keys configured: %s the HS256 secret %s (kid %s); mint "
-	    "a token with: hues-token --key %s --sub alice --role citizen",
-	    created ? "made" : "using", s->secret, SECRET_KID, s->secret);
+	s->created    = created;
 	return HUES_OK;
+}
+
+/* One line on how to mint a token for the zero-configuration secret; it
+ * names the file, never its content. */
+static void
+log_secret(const auth_setup *s)
+{
+	if (s->secret[0] != '\0') {
+		LOG_INFO(NULL,
+		    "no JWT keys configured: %s the HS256 secret %s (kid %s); "
+		    "mint a token with: hues-token --key %s --sub alice --role "
+		    "citizen",
+		    s->created ? "made" : "using", s->secret, SECRET_KID,
+		    s->secret);
+	}
 }
 
 /* The dispatcher's hook: auth's principal in the services' terms. */
@@ -143,6 +157,7 @@ reload_keys(auth_verifier *av, int argc, char **argv)
 	    (rv = auth_setup_init(&cfg, &s, err, sizeof(err))) == HUES_OK &&
 	    (rv = auth_verifier_reload(av, &s.opts, err, sizeof(err))) ==
 	        HUES_OK) {
+		log_secret(&s);
 		LOG_INFO(NULL, "SIGHUP: %zu JWT keys in force",
 		    auth_verifier_nkeys(av));
 	} else {
@@ -254,7 +269,7 @@ main(int argc, char **argv)
 	if (rv == HUES_OK) {
 		rv = auth_verifier_create(&as.opts, err, sizeof(err), &av);
 	}
-	auth_setup_fini(&as);
+	auth_setup_fini(&as); /* as.secret and as.created stay readable */
 	if (rv != HUES_OK) {
 		fprintf(stderr, "hues-server: %s\n", err);
 		goto out;
@@ -290,6 +305,7 @@ main(int argc, char **argv)
 	    "hues-server %s ready: data dir %s, %u workers, queue %zu%s",
 	    HUES_VERSION, cfg.data_dir, cfg.workers, cfg.queue_depth,
 	    cfg.debug_methods ? ", debug methods ON" : "");
+	log_secret(&as);
 
 	serve(&set, reg, av, argc, argv);
 	drain(&set, srv, reg, cfg.grace_ms);
