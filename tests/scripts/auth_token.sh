@@ -41,6 +41,30 @@ EOF
 	ok "call $n_call: $want${reason:+ $reason}"
 }
 
+# ----- hues-token's own contract ---------------------------------------------
+
+"$token_bin" --help >"$tmp/token-help.txt" 2>&1 &&
+    grep -q -- '--nbf-offset' "$tmp/token-help.txt" &&
+    ok "hues-token --help" || check_failed "hues-token --help"
+rv=0
+"$token_bin" --sub a >/dev/null 2>"$tmp/token.err" || rv=$?
+[ "$rv" -eq 2 ] && grep -q 'are required' "$tmp/token.err" &&
+    ok "hues-token without --key and --role: status 2" ||
+    check_failed "hues-token without --key: status $rv, $(cat "$tmp/token.err")"
+# --aud repeats into an array; --ttl and --nbf-offset set exp and nbf.
+printf 'a-development-secret-of-32-bytes!\n' >"$tmp/dev"
+t=$("$token_bin" --key "$tmp/dev" --sub a --role citizen --aud x --aud y \
+    --ttl 100 --nbf-offset -5) || fail "hues-token failed"
+payload=$(cut -d. -f2 <<<"$t" | tr '_-' '/+')
+while [ $((${#payload} % 4)) -ne 0 ]; do payload+="="; done
+json=$(base64 -d <<<"$payload")
+grep -q '"aud":\["x","y"\]' <<<"$json" &&
+    [ "$(sed 's/.*"exp":\([0-9]*\).*/\1/' <<<"$json")" -eq \
+        $(($(sed 's/.*"iat":\([0-9]*\).*/\1/' <<<"$json") + 100)) ] &&
+    [ "$(sed 's/.*"nbf":\([0-9]*\).*/\1/' <<<"$json")" -eq \
+        $(($(sed 's/.*"iat":\([0-9]*\).*/\1/' <<<"$json") - 5)) ] &&
+    ok "hues-token claims: $json" || check_failed "hues-token claims: $json"
+
 # ----- zero configuration ---------------------------------------------------
 
 start_server zero --listen "ipc://$tmp/zero.sock"
