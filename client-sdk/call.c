@@ -23,6 +23,7 @@ typedef struct todo {
 	hues__slot *send;
 	hues__call *done;
 	bool        cancel_slot_timer;
+	bool        sending; /* counted in c->senders */
 } todo;
 
 /* ----- lists -------------------------------------------------------- */
@@ -240,6 +241,12 @@ dispatch(hues_client *c, todo *t)
 		s->timer_armed = false;
 		s->next_send   = t->send;
 		t->send        = s;
+		if (!t->sending) {
+			/* Counted until finish() has sent: destroy waits for
+			 * it before it stops the slots (see senders). */
+			t->sending = true;
+			c->senders++;
+		}
 	}
 }
 
@@ -269,6 +276,13 @@ finish(hues_client *c, todo *t)
 		hues__slot *next = s->next_send;
 		send_slot(s);
 		s = next;
+	}
+	if (t->sending) {
+		pthread_mutex_lock(&c->mtx);
+		if (--c->senders == 0) {
+			pthread_cond_broadcast(&c->idle_cv);
+		}
+		pthread_mutex_unlock(&c->mtx);
 	}
 	for (hues__call *call = t->done; call != NULL;) {
 		hues__call  *next = call->done_next;

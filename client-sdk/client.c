@@ -294,8 +294,13 @@ hues_client_destroy(hues_client *c)
 	if (c == NULL) {
 		return;
 	}
+	/* Once closing is set no slot is filled any more; sends already
+	 * decided are let through before the slots are stopped. */
 	pthread_mutex_lock(&c->mtx);
 	c->closing = true;
+	while (c->senders > 0) {
+		pthread_cond_wait(&c->idle_cv, &c->mtx);
+	}
 	pthread_mutex_unlock(&c->mtx);
 
 	/* Closing the sockets ends every message in flight with NNG_ECLOSED;

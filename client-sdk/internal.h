@@ -85,6 +85,10 @@ struct hues_client {
 	bool             timer_armed;
 	uint64_t         timer_at;
 	size_t           active;   /* calls started and not yet completed */
+	/* Threads between dispatch() and the nng_ctx_send() of the slots it
+	 * filled. hues_client_destroy() waits for 0 before it stops the
+	 * slots: nng 1.5.2 panics when a context is sent on while it closes. */
+	size_t           senders;
 	bool             closing;
 	uint64_t         rng;
 	atomic_uint_fast64_t next_id;
