@@ -332,3 +332,17 @@ ht_async_wait(ht_async *a)
 	pthread_mutex_destroy(&a->mtx);
 	return a->res;
 }
+
+void
+ht_hold_worker(const ht_server *s, hues_client *c, ht_async *a)
+{
+	Hues__V1__SleepRequest sr     = HUES__V1__SLEEP_REQUEST__INIT;
+	hues_call_opts         co     = {.timeout_ms = 60000};
+	size_t                 before = ht_log_count(s, "debug sleep started");
+
+	sr.hold = true;
+	ht_async_init(a);
+	assert_int_equal(hues_debug_sleep_async(c, &sr, &co, ht_async_done, a),
+	    HUES_OK);
+	ht_wait_log(s, "debug sleep started", before + 1);
+}

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "async.h"
 #include "hues/hues.h"
 
 typedef struct ht_server {
@@ -52,6 +53,13 @@ int ht_wait_exit(ht_server *s);
 /* Stops the server if it runs (SIGTERM, then SIGKILL after a bound) and
  * removes its temp dir. */
 void ht_server_stop(ht_server *s);
+
+/*
+ * Holds a worker of s: starts a Debug/Sleep "hold" call on c (deadline
+ * 60 s, result into a, which this initialises) and waits until the server
+ * logs that it runs. SIGUSR1 to the server releases it.
+ */
+void ht_hold_worker(const ht_server *s, hues_client *c, ht_async *a);
 
 /* A client for the server with the given options (NULL: defaults). */
 hues_client *ht_client(const ht_server *s, const hues_client_opts *opts);

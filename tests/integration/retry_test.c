@@ -43,15 +43,7 @@ start_busy(fixture *f)
 	const char *args[] = {"--workers", "1", "--queue-depth", "0", NULL};
 	ht_server_start(&f->srv, args);
 	f->c = ht_client(&f->srv, &fast);
-
-	Hues__V1__SleepRequest sr = HUES__V1__SLEEP_REQUEST__INIT;
-	hues_call_opts         co = {.timeout_ms = 60000};
-	sr.hold                   = true;
-	ht_async_init(&f->hold);
-	assert_int_equal(
-	    hues_debug_sleep_async(f->c, &sr, &co, ht_async_done, &f->hold),
-	    HUES_OK);
-	ht_wait_log(&f->srv, "debug sleep started", 1);
+	ht_hold_worker(&f->srv, f->c, &f->hold);
 	f->held = true;
 }
 
@@ -88,13 +80,19 @@ teardown(void **state)
 	return 0;
 }
 
-/* Bumps once more without a key and returns the counter. */
+/*
+ * Bumps once more without a key and returns the counter. A worker replies
+ * before it is back in the pool, so right after a release this call may
+ * find it still busy: it is marked safe to retry, which it is here, as a
+ * QUEUE_FULL refusal runs nothing.
+ */
 static uint64_t
 bump_value(fixture *f)
 {
 	hues_result          *res;
 	Hues__V1__BumpRequest br = HUES__V1__BUMP_REQUEST__INIT;
-	assert_int_equal(hues_debug_bump(f->c, &br, NULL, &res), HUES_OK);
+	hues_call_opts        co = {.flags = HUES_CALL_IDEMPOTENT};
+	assert_int_equal(hues_debug_bump(f->c, &br, &co, &res), HUES_OK);
 	uint64_t v = hues_debug_bump_response(res)->value;
 	hues_result_free(res);
 	return v;
@@ -174,19 +172,24 @@ test_retry_with_key_runs_once(void **state)
 	assert_int_equal(hues_debug_bump_response(res)->value, 1);
 	hues_result_free(res);
 
-	/* The same key again is answered from the first outcome, not run. */
+	/* The same key again is answered from the first outcome, not run
+	 * (it may take more than one attempt: see bump_value()). */
 	assert_int_equal(hues_debug_bump(f->c, &br, &co, &res), HUES_OK);
 	assert_int_equal(hues_debug_bump_response(res)->value, 1);
-	assert_int_equal(hues_result_attempts(res), 1);
 	hues_result_free(res);
 	assert_int_equal(bump_value(f), 2);
 }
 
+/* On a server with room to spare: a QUEUE_FULL refusal cannot blur the
+ * attempt counts. */
 static void
 test_retry_only_unavailable(void **state)
 {
-	fixture *f = *state;
-	release(f);
+	(void) state;
+	fixture   own = {0};
+	fixture  *f   = &own;
+	ht_server_start(&f->srv, NULL);
+	f->c = ht_client(&f->srv, &fast);
 
 	/* ABORTED from the handler, with a key: not retried. */
 	hues_result          *res;
@@ -209,6 +212,8 @@ test_retry_only_unavailable(void **state)
 	assert_int_equal(hues_result_attempts(res), 2);
 	hues_result_free(res);
 	ht_wait_log(&f->srv, "code=UNAVAILABLE", 2);
+	hues_client_destroy(f->c);
+	ht_server_stop(&f->srv);
 }
 
 /*
@@ -223,9 +228,7 @@ lost_connection(bool with_key)
 	const char           *args[] = {"--workers", "1", NULL};
 	hues_client_opts      o      = fast;
 	ht_async              hold, a;
-	Hues__V1__SleepRequest sr    = HUES__V1__SLEEP_REQUEST__INIT;
 	Hues__V1__BumpRequest  br    = HUES__V1__BUMP_REQUEST__INIT;
-	hues_call_opts         lo    = {.timeout_ms = 60000};
 	hues_call_opts         co    = {.max_attempts = 1000,
 	                    .timeout_ms                   = 60000,
 	                    .idempotency_key = with_key ? "k-lost" : NULL};
@@ -233,11 +236,7 @@ lost_connection(bool with_key)
 	o.sockets = 1; /* the hold and the Bump share one connection */
 	ht_server_start(&srv, args);
 	hues_client *c = ht_client(&srv, &o);
-	sr.hold        = true;
-	ht_async_init(&hold);
-	assert_int_equal(hues_debug_sleep_async(c, &sr, &lo, ht_async_done, &hold),
-	    HUES_OK);
-	ht_wait_log(&srv, "debug sleep started", 1);
+	ht_hold_worker(&srv, c, &hold);
 	size_t queued = ht_log_count(&srv, "queued a request");
 	ht_async_init(&a);
 	assert_int_equal(hues_debug_bump_async(c, &br, &co, ht_async_done, &a),
@@ -294,7 +293,7 @@ main(void)
 	    T(test_retry_never_without_key),
 	    T(test_retry_idempotent_method),
 	    T(test_retry_with_key_runs_once),
-	    T(test_retry_only_unavailable),
+	    cmocka_unit_test(test_retry_only_unavailable),
 	    cmocka_unit_test(test_retry_lost_connection_without_key),
 	    cmocka_unit_test(test_retry_lost_connection_with_key),
 	};

@@ -16,17 +16,6 @@
 #include "harness.h"
 
 static void
-start_hold(hues_client *c, ht_async *a)
-{
-	Hues__V1__SleepRequest sr = HUES__V1__SLEEP_REQUEST__INIT;
-	hues_call_opts         co = {.timeout_ms = 60000};
-	sr.hold                   = true;
-	ht_async_init(a);
-	assert_int_equal(hues_debug_sleep_async(c, &sr, &co, ht_async_done, a),
-	    HUES_OK);
-}
-
-static void
 test_shutdown_finishes_calls_in_flight(void **state)
 {
 	(void) state;
@@ -36,8 +25,7 @@ test_shutdown_finishes_calls_in_flight(void **state)
 
 	ht_server_start(&srv, NULL);
 	hues_client *c = ht_client(&srv, NULL);
-	start_hold(c, &hold);
-	ht_wait_log(&srv, "debug sleep started", 1);
+	ht_hold_worker(&srv, c, &hold);
 
 	ht_signal(&srv, SIGTERM);
 	ht_wait_log(&srv, "draining: 1 calls in flight", 1);
@@ -77,8 +65,7 @@ test_shutdown_grace_period_bounds_the_wait(void **state)
 
 	ht_server_start(&srv, args);
 	hues_client *c = ht_client(&srv, NULL);
-	start_hold(c, &hold);
-	ht_wait_log(&srv, "debug sleep started", 1);
+	ht_hold_worker(&srv, c, &hold);
 
 	ht_signal(&srv, SIGTERM);
 	/* Nobody releases the hold: the grace period ends it. */
