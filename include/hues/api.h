@@ -30,6 +30,7 @@
 #include "hues/client.h"
 #include "hues/v1/debug.pb-c.h"
 #include "hues/v1/health.pb-c.h"
+#include "hues/v1/identity.pb-c.h"
 #include "hues/v1/reflection.pb-c.h"
 
 #ifdef __cplusplus
@@ -63,6 +64,10 @@ extern "C" {
 	    hues__v1__get_file_descriptor_set_request__descriptor,           \
 	    hues__v1__get_file_descriptor_set_response__descriptor,          \
 	    HUES_METHOD_IDEMPOTENT)                                           \
+	XX(identity_whoami, "/hues.v1.Identity/Whoami",                    \
+	    Hues__V1__WhoamiRequest, Hues__V1__WhoamiResponse,                \
+	    hues__v1__whoami_request__descriptor,                          \
+	    hues__v1__whoami_response__descriptor, HUES_METHOD_IDEMPOTENT)  \
 	XX(debug_echo, "/hues.v1.Debug/Echo", Hues__V1__EchoRequest,          \
 	    Hues__V1__EchoResponse, hues__v1__echo_request__descriptor,       \
 	    hues__v1__echo_response__descriptor, HUES_METHOD_IDEMPOTENT)      \

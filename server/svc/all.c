@@ -5,6 +5,7 @@
 
 #include "svc/debug/debug.h"
 #include "svc/health/health.h"
+#include "svc/identity/identity.h"
 #include "svc/reflection/reflection.h"
 
 int
@@ -18,6 +19,10 @@ services_register_all(svc_registry *reg, const svc_env *env)
 		return rv;
 	}
 	if ((rv = reflection_service(reg, &s)) != HUES_OK ||
+	    (rv = svc_registry_add(reg, &s)) != HUES_OK) {
+		return rv;
+	}
+	if ((rv = identity_service(&s)) != HUES_OK ||
 	    (rv = svc_registry_add(reg, &s)) != HUES_OK) {
 		return rv;
 	}

@@ -277,8 +277,9 @@ test_registry_register_all_debug_methods(void **state)
 	/* Echo and the public services are always there ... */
 	const char *always[] = {"/hues.v1.Debug/Echo", "/hues.v1.Health/Check",
 	    "/hues.v1.Reflection/ListServices",
-	    "/hues.v1.Reflection/GetFileDescriptorSet"};
-	for (size_t i = 0; i < 4; i++) {
+	    "/hues.v1.Reflection/GetFileDescriptorSet",
+	    "/hues.v1.Identity/Whoami"};
+	for (size_t i = 0; i < 5; i++) {
 		assert_non_null(find(on, always[i], NULL));
 		assert_non_null(find(off, always[i], NULL));
 	}
@@ -287,8 +288,8 @@ test_registry_register_all_debug_methods(void **state)
 		assert_non_null(find(on, test_only[i], NULL));
 		assert_null(find(off, test_only[i], NULL));
 	}
-	assert_int_equal(svc_registry_count(on), 3);
-	assert_int_equal(svc_registry_count(off), 3);
+	assert_int_equal(svc_registry_count(on), 4);
+	assert_int_equal(svc_registry_count(off), 4);
 	svc_registry_destroy(on);
 	svc_registry_destroy(off);
 }
