@@ -61,7 +61,8 @@ void ht_server_stop(ht_server *s);
  */
 void ht_hold_worker(const ht_server *s, hues_client *c, ht_async *a);
 
-/* A client for the server with the given options (NULL: defaults). */
+/* A client for the server with the given options (NULL: defaults), with
+ * each of its sockets connected (one Health/Check call per socket). */
 hues_client *ht_client(const ht_server *s, const hues_client_opts *opts);
 
 /* Sends raw bytes to url over a REQ socket and returns the raw reply
