@@ -293,6 +293,8 @@ main(int argc, char **argv)
 	    .auth_arg      = av,
 	    .draining      = &draining,
 	    .stopping      = &stopping,
+	    .write_rate_per_hour = cfg.write_rate_per_hour,
+	    .write_burst         = cfg.write_burst,
 	};
 	if (rpc_server_start(&ro, &srv, err, sizeof(err)) != HUES_OK) {
 		fprintf(stderr, "hues-server: %s\n", err);

@@ -85,6 +85,12 @@ static const option_def options[] = {
         "the audience tokens must name in aud (unset: not checked)", NULL},
     {"jwt_leeway_s", T_UINT, OFF(jwt_leeway_s), "60", 0, 3600,
         "seconds of clock skew forgiven on exp and nbf", NULL},
+    {"write_rate_per_hour", T_UINT, OFF(write_rate_per_hour), "600", 0,
+        1000000000u, "write calls an hour per caller (token bucket); 0: no limit",
+        NULL},
+    {"write_burst", T_UINT, OFF(write_burst), "60", 1, 1000000,
+        "write calls a caller may make at once before the hourly rate applies",
+        NULL},
     {"production", T_BOOL, OFF(production), "false", 0, 0,
         "refuse weak settings (HS256 secrets under 32 bytes)", NULL},
 };

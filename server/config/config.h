@@ -38,6 +38,8 @@ typedef struct hues_config {
 	char     *jwt_audience; /* NULL: "aud" is not checked */
 	unsigned  jwt_leeway_s;
 	bool      production; /* refuse weak settings instead of warning */
+	unsigned  write_rate_per_hour; /* abuse limit per caller; 0: none */
+	unsigned  write_burst;
 } hues_config;
 
 enum {
