@@ -283,8 +283,17 @@ check_rate(const rpc_dispatcher *d, svc_call *call, const svc_method *m)
 	    p->subject == NULL) {
 		return HUES_OK;
 	}
-	/* Role and subject: a gateway's "sub" is not a citizen's. */
-	const char *key  = call_printf(call, "%u\n%s", p->role, p->subject);
+	/* One bucket per resident, whether she calls with her own token or a
+	 * gateway calls on her behalf ("obo"); staff and gateways acting as
+	 * themselves by role and subject (a gateway's "sub" is no citizen's). */
+	const char *key;
+	if (p->role == SVC_ROLE_CITIZEN ||
+	    (p->role == SVC_ROLE_SERVICE && p->on_behalf_of != NULL)) {
+		key = call_printf(call, "user\n%s",
+		    p->role == SVC_ROLE_CITIZEN ? p->subject : p->on_behalf_of);
+	} else {
+		key = call_printf(call, "%u\n%s", p->role, p->subject);
+	}
 	uint32_t    wait = rpc_ratelimit_take(d->ratelimit, key, clock_now_ns());
 	if (wait == 0) {
 		return HUES_OK;

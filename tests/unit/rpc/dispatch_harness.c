@@ -131,7 +131,8 @@ static const svc_method fake_methods[] = {
         .flags    = SVC_IDEMPOTENT},
 };
 
-/* Tokens "citizen-<name>" and "officer-<name>" are valid. */
+/* Tokens "citizen-<name>", "officer-<name>" and "gateway-for-<name>" (a
+ * service acting on behalf of <name>) are valid. */
 static int
 fake_auth(void *arg, const char *token, arena *a, svc_principal *p,
     const char **why, const char **reason)
@@ -140,6 +141,12 @@ fake_auth(void *arg, const char *token, arena *a, svc_principal *p,
 	if (strncmp(token, "citizen-", 8) == 0) {
 		p->subject = arena_strdup(a, token + 8);
 		p->role    = SVC_ROLE_CITIZEN;
+		return HUES_OK;
+	}
+	if (strncmp(token, "gateway-for-", 12) == 0) {
+		p->subject      = "gateway";
+		p->role         = SVC_ROLE_SERVICE;
+		p->on_behalf_of = arena_strdup(a, token + 12);
 		return HUES_OK;
 	}
 	if (strncmp(token, "officer-", 8) == 0) {

@@ -28,7 +28,8 @@
  *   Officers  ROLES (officer, admin); answers the caller's subject
  *   Slow      runs until its deadline has passed, then returns OK
  *   Fail      takes a hues.v1.FailRequest; returns OK
- * Tokens "citizen-<name>" and "officer-<name>" verify; any other token
+ * Tokens "citizen-<name>", "officer-<name>" and "gateway-for-<name>" (a
+ * service on behalf of <name>) verify; any other token
  * fails with "token expired" / TOKEN_EXPIRED.
  */
 

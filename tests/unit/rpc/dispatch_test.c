@@ -306,6 +306,17 @@ test_dispatch_rate_limits_writes_per_caller(void **state)
 	                            PAYLOAD("\x0a\001a")}),
 	    "a");
 	expect_payload(call1(f, (spec) {.method = "/test.v1.Fake/Count"}), "n=4");
+	/* A gateway on alice's behalf spends alice's bucket; on bob's, bob's;
+	 * an officer named alice has a bucket of her own. */
+	expect(call1(f, (spec) {.method = "/test.v1.Fake/Count",
+	                 MD("authorization", "Bearer gateway-for-alice")}),
+	    HUES_RESOURCE_EXHAUSTED, "RATE_LIMITED", NULL);
+	expect_payload(call1(f, (spec) {.method = "/test.v1.Fake/Count",
+	                            MD("authorization", "Bearer gateway-for-bob")}),
+	    "n=5");
+	expect_payload(call1(f, (spec) {.method = "/test.v1.Fake/Count",
+	                            MD("authorization", "Bearer officer-alice")}),
+	    "n=6");
 	rpc_ratelimit_destroy(f->d.ratelimit);
 	f->d.ratelimit = NULL;
 }
