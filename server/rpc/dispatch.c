@@ -29,7 +29,8 @@ void
 rpc_worker_init(rpc_worker *w, unsigned index)
 {
 	arena_init(&w->arena, 16 * 1024);
-	w->index = index;
+	w->index      = index;
+	w->memo_token = NULL;
 	w->rng   = clock_now_ns() ^ ((uint64_t) index << 32) ^ 0x9e3779b97f4a7c15u;
 }
 
@@ -42,6 +43,7 @@ rpc_worker_fini(rpc_worker *w)
 void
 rpc_worker_reset(rpc_worker *w)
 {
+	w->memo_token = NULL;
 	arena_reset(&w->arena);
 }
 
@@ -137,7 +139,7 @@ check_metadata(svc_call *call, const rpc_call_in *in)
 
 /* Verifies the bearer token, if any, and applies the method's policy. */
 static int
-authorize(const rpc_dispatcher *d, svc_call *call)
+authorize(const rpc_dispatcher *d, rpc_worker *w, svc_call *call)
 {
 	const svc_method *m     = call->method;
 	const char       *authz = call_metadata(call, "authorization");
@@ -153,13 +155,23 @@ authorize(const rpc_dispatcher *d, svc_call *call)
 			return call_fail(call, HUES_UNAUTHENTICATED,
 			    "this server verifies no tokens");
 		}
-		const char *why = NULL, *reason = NULL;
-		int rv = d->auth(d->auth_arg, authz + 7, call->arena,
-		    &call->principal, &why, &reason);
-		if (rv != HUES_OK) {
-			call_set_reason(call, reason);
-			return call_fail(call, HUES_UNAUTHENTICATED, "%s",
-			    why != NULL ? why : "invalid token");
+		const char *token = authz + 7;
+		if (w->memo_token != NULL && strcmp(w->memo_token, token) == 0) {
+			/* Verified for an earlier call of this message. */
+			call->principal = w->memo_principal;
+		} else {
+			const char *why = NULL, *reason = NULL;
+			int rv = d->auth(d->auth_arg, token, call->arena,
+			    &call->principal, &why, &reason);
+			if (rv != HUES_OK) {
+				call_set_reason(call, reason);
+				return call_fail(call, HUES_UNAUTHENTICATED, "%s",
+				    why != NULL ? why : "invalid token");
+			}
+			/* The token lives in the message, the principal in the
+			 * arena: both outlast every call of this message. */
+			w->memo_token     = token;
+			w->memo_principal = call->principal;
 		}
 	}
 	if (m->auth == SVC_AUTH_PUBLIC) {
@@ -345,14 +357,15 @@ check_idempotency(const rpc_dispatcher *d, svc_call *call,
 /* Runs the checks up to the handler; HUES_OK and !*replayed means run it.
  * A replay is not charged to the rate limit: it runs nothing. */
 static int
-prepare(const rpc_dispatcher *d, svc_call *call, const rpc_call_in *in,
+prepare(const rpc_dispatcher *d, rpc_worker *w, svc_call *call,
+    const rpc_call_in *in,
     const svc_method *m, rpc_outcome *out, const char **idem_key,
     bool *replayed)
 {
 	int rv;
 
 	if ((rv = check_metadata(call, in)) != HUES_OK ||
-	    (rv = authorize(d, call)) != HUES_OK ||
+	    (rv = authorize(d, w, call)) != HUES_OK ||
 	    (rv = check_idempotency(d, call, in, m, out, idem_key, replayed)) !=
 	        HUES_OK ||
 	    *replayed) {
@@ -401,7 +414,7 @@ run_call(const rpc_dispatcher *d, rpc_worker *w, const rpc_call_in *in,
 	} else if (m == NULL) {
 		code = call_fail(&call, HUES_UNIMPLEMENTED,
 		    "unknown method '%s'", clip(&call, in->method, 128));
-	} else if ((code = prepare(d, &call, in, m, out, &idem_key,
+	} else if ((code = prepare(d, w, &call, in, m, out, &idem_key,
 	                &replayed)) == HUES_OK &&
 	    !replayed) {
 		void *req = NULL;
@@ -453,6 +466,7 @@ rpc_dispatch(const rpc_dispatcher *d, rpc_worker *w, const uint8_t *data,
 	rpc_outcome fail;
 	uint8_t    *out;
 
+	w->memo_token = NULL; /* a memo never outlives its message */
 	if (envelope_decode(&w->arena, data, len, d->max_request, &req, &fail) !=
 	    HUES_OK) {
 		LOG_DEBUG(NULL, "rejected message of %zu bytes: %s", len,

@@ -38,11 +38,15 @@ typedef struct rpc_dispatcher {
 	rpc_ratelimit      *ratelimit; /* write calls per caller; NULL: none */
 } rpc_dispatcher;
 
-/* What a worker keeps between calls: its arena and a random state. */
+/* What a worker keeps between calls: its arena and a random state; and,
+ * for the message at hand, the last token it verified, so that the calls
+ * of a batch that share a token verify it once. */
 typedef struct rpc_worker {
-	arena    arena;
-	uint64_t rng;
-	unsigned index;
+	arena         arena;
+	uint64_t      rng;
+	unsigned      index;
+	const char   *memo_token; /* in arena; NULL after rpc_worker_reset() */
+	svc_principal memo_principal;
 } rpc_worker;
 
 /* Initialises a worker's state; index makes its request ids distinct. */
