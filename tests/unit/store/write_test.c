@@ -1,0 +1,456 @@
+/*
+ * write_test.c - the writer: requests that meet in one batch (made
+ * deterministic with store_pause) fail alone, group commit really batches
+ * (counted in commits, not timed), the batch cap, done callbacks on the
+ * writer thread, stopping with and without force, and many threads whose
+ * acknowledged writes all survive a close and reopen.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "hues/status.h"
+
+static int
+setup(void **state)
+{
+	(void) state;
+	fx_tmpdir();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	fx_rmdir();
+	return 0;
+}
+
+static store_write_req *
+new_req(store_write_fn fn, void *arg)
+{
+	store_write_req *r = NULL;
+	assert_int_equal(store_write_req_create(&r), HUES_OK);
+	store_write_req_set(r, fn, arg, NULL, NULL);
+	return r;
+}
+
+static int
+empty_key_fn(store_txn *txn, void *arg)
+{
+	return store_put(txn, arg, "", 0, "x", 1, 0);
+}
+
+/* A failed request of a batch (its fn's error, a put's error) is rolled
+ * back alone; its neighbours in the same commit are kept. */
+static void
+test_write_failure_does_not_fail_batch(void **state)
+{
+	(void) state;
+	store           *st = fx_open((store_opts) { 0 });
+	store_table     *t  = fx_table(st, "t");
+	store_stats      s0, s1;
+	store_write_req *r[5];
+	char             buf[8];
+	size_t           n;
+
+	assert_int_equal(fx_put(st, t, "old", 3, "keep", 4), HUES_OK);
+	fx_put_arg a0 = { t, "a", 1, "A", 1, 0, HUES_OK, 0 };
+	fx_put_arg a1 = { t, "b", 1, "B", 1, 0, HUES_ABORTED, 0 };
+	fx_put_arg a2 = { t, "old", 3, "new", 3, STORE_PUT_NOOVERWRITE, 0, 0 };
+	fx_put_arg a3 = { t, "d", 1, "D", 1, 0, HUES_OK, 0 };
+	r[0]          = new_req(fx_put_fn, &a0);
+	r[1]          = new_req(fx_put_fn, &a1);
+	r[2]          = new_req(fx_put_fn, &a2);
+	r[3]          = new_req(fx_put_fn, &a3);
+	r[4]          = new_req(empty_key_fn, t);
+
+	store_pause(st);
+	store_stats_get(st, &s0);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(store_write_submit(st, r[i]), HUES_OK);
+	}
+	store_resume(st);
+	assert_int_equal(store_write_wait_all(r, 5), HUES_ABORTED);
+	store_stats_get(st, &s1);
+	assert_int_equal(store_write_result(r[0]), HUES_OK);
+	assert_int_equal(store_write_result(r[1]), HUES_ABORTED);
+	assert_int_equal(store_write_result(r[2]), HUES_ALREADY_EXISTS);
+	assert_int_equal(store_write_result(r[3]), HUES_OK);
+	assert_int_equal(store_write_result(r[4]), HUES_INVALID_ARGUMENT);
+	/* All five in one commit. */
+	assert_int_equal(s1.commits - s0.commits, 1);
+	assert_int_equal(s1.largest_batch, 5);
+	assert_int_equal(s1.requests_committed - s0.requests_committed, 2);
+	assert_int_equal(s1.requests_failed - s0.requests_failed, 3);
+
+	assert_int_equal(fx_get(st, t, "a", 1, buf, sizeof(buf), &n), HUES_OK);
+	assert_int_equal(fx_get(st, t, "d", 1, buf, sizeof(buf), &n), HUES_OK);
+	assert_int_equal(
+	    fx_get(st, t, "b", 1, buf, sizeof(buf), &n), HUES_NOT_FOUND);
+	assert_int_equal(
+	    fx_get(st, t, "old", 3, buf, sizeof(buf), &n), HUES_OK);
+	assert_memory_equal(buf, "keep", 4);
+	for (int i = 0; i < 5; i++) {
+		store_write_req_destroy(r[i]);
+	}
+	store_close(st);
+}
+
+/* A later request of a batch sees what an earlier one wrote. */
+typedef struct {
+	store_table *t;
+	int          found;
+} see_arg;
+
+static int
+see_fn(store_txn *txn, void *arg)
+{
+	see_arg *a = arg;
+	a->found   = store_has(txn, a->t, "first", 5);
+	return HUES_OK;
+}
+
+static void
+test_write_batch_sees_earlier_requests(void **state)
+{
+	(void) state;
+	store           *st   = fx_open((store_opts) { 0 });
+	store_table     *t    = fx_table(st, "t");
+	fx_put_arg       a    = { t, "first", 5, "1", 1, 0, HUES_OK, 0 };
+	see_arg          b    = { t, -1 };
+	store_write_req *r[2] = { new_req(fx_put_fn, &a), new_req(see_fn, &b) };
+
+	store_pause(st);
+	assert_int_equal(store_write_submit(st, r[0]), HUES_OK);
+	assert_int_equal(store_write_submit(st, r[1]), HUES_OK);
+	store_resume(st);
+	assert_int_equal(store_write_wait_all(r, 2), HUES_OK);
+	assert_int_equal(b.found, HUES_OK);
+	store_write_req_destroy(r[0]);
+	store_write_req_destroy(r[1]);
+	store_close(st);
+}
+
+#define QUEUED 50
+
+typedef struct {
+	store_table *t;
+	uint8_t      key[8];
+	char         val[16];
+	fx_put_arg   put;
+} numbered;
+
+static void
+numbered_init(numbered *n, store_table *t, uint64_t i)
+{
+	store_key k;
+	store_key_init(&k);
+	store_key_u64(&k, i);
+	memcpy(n->key, store_key_data(&k), 8);
+	int vl =
+	    snprintf(n->val, sizeof(n->val), "v%llu", (unsigned long long) i);
+	n->put = (fx_put_arg) { t, n->key, 8, n->val, (size_t) vl, 0, 0, 0 };
+}
+
+/* With the writer held, 50 queued requests go out in one commit; with a
+ * cap of 8 per batch, in ceil(50 / 8) = 7. */
+static void
+run_queued(unsigned max_batch, uint64_t want_commits)
+{
+	store           *st = fx_open((store_opts) { .max_batch = max_batch });
+	store_table     *t  = fx_table(st, "t");
+	store_write_req *r[QUEUED];
+	numbered         nb[QUEUED];
+	store_stats      s0, s1;
+
+	store_pause(st);
+	store_stats_get(st, &s0);
+	for (int i = 0; i < QUEUED; i++) {
+		numbered_init(&nb[i], t, (uint64_t) i);
+		r[i] = new_req(fx_put_fn, &nb[i].put);
+		assert_int_equal(store_write_submit(st, r[i]), HUES_OK);
+	}
+	/* Resubmitting a queued request is refused. */
+	assert_int_equal(
+	    store_write_submit(st, r[0]), HUES_FAILED_PRECONDITION);
+	store_resume(st);
+	assert_int_equal(store_write_wait_all(r, QUEUED), HUES_OK);
+	store_stats_get(st, &s1);
+	assert_int_equal(s1.commits - s0.commits, want_commits);
+	assert_int_equal(s1.requests_committed - s0.requests_committed, QUEUED);
+	assert_int_equal(fx_count(st, t), QUEUED);
+	for (int i = 0; i < QUEUED; i++) {
+		store_write_req_destroy(r[i]);
+	}
+	store_close(st);
+}
+
+static void
+test_write_group_commit_batches_queued(void **state)
+{
+	(void) state;
+	run_queued(0, 1);
+	fx_rmdir();
+	fx_tmpdir();
+	run_queued(8, 7);
+}
+
+/* Done callbacks: on the writer thread, exactly once, with the code; a
+ * callback may resubmit its request. */
+typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	int             calls, ok, resubmitted;
+	pthread_t       test_thread;
+	int             on_other_thread;
+	store          *st;
+} cb_state;
+
+static void
+done_cb(store_write_req *req, int result, void *arg)
+{
+	cb_state *s = arg;
+	pthread_mutex_lock(&s->mu);
+	s->calls++;
+	s->ok += result == HUES_OK;
+	s->on_other_thread += !pthread_equal(pthread_self(), s->test_thread);
+	bool again = s->resubmitted == 0;
+	if (again) {
+		s->resubmitted = 1;
+	}
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (again) {
+		/* From the writer thread itself: allowed, never blocks. */
+		int rc = store_write_submit(s->st, req);
+		pthread_mutex_lock(&s->mu);
+		s->resubmitted = rc == HUES_OK ? 2 : 3;
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+static void
+test_write_done_callback_on_writer(void **state)
+{
+	(void) state;
+	store           *st = fx_open((store_opts) { 0 });
+	store_table     *t  = fx_table(st, "t");
+	store_write_req *r;
+	cb_state         s = { .test_thread = pthread_self(), .st = st };
+	fx_put_arg       a = { t, "k", 1, "v", 1, 0, HUES_OK, 0 };
+
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
+	assert_int_equal(store_write_req_create(&r), HUES_OK);
+	store_write_req_set(r, fx_put_fn, &a, done_cb, &s);
+	assert_int_equal(store_write_submit(st, r), HUES_OK);
+	pthread_mutex_lock(&s.mu);
+	while (s.calls < 2) {
+		pthread_cond_wait(&s.cv, &s.mu);
+	}
+	pthread_mutex_unlock(&s.mu);
+	store_stop(st, 0);
+	assert_int_equal(s.calls, 2);
+	assert_int_equal(s.ok, 2);
+	assert_int_equal(s.on_other_thread, 2);
+	assert_int_equal(s.resubmitted, 2);
+	assert_int_equal(a.calls, 2);
+	store_write_req_destroy(r);
+	store_close(st);
+	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
+}
+
+/* store_stop drains the queue; with STORE_STOP_FORCE it fails what is
+ * queued with UNAVAILABLE. After either, submits are refused and reads
+ * still work. */
+static void
+run_stop(unsigned flags, int want)
+{
+	store           *st = fx_open((store_opts) { 0 });
+	store_table     *t  = fx_table(st, "t");
+	store_write_req *r[3];
+	numbered         nb[3];
+	char             buf[16];
+	size_t           n;
+
+	store_pause(st);
+	for (int i = 0; i < 3; i++) {
+		numbered_init(&nb[i], t, (uint64_t) i);
+		r[i] = new_req(fx_put_fn, &nb[i].put);
+		assert_int_equal(store_write_submit(st, r[i]), HUES_OK);
+	}
+	store_stop(st, flags);
+	store_stop(st, flags); /* again: nothing */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(store_write_wait(r[i]), want);
+		assert_int_equal(
+		    fx_get(st, t, nb[i].key, 8, buf, sizeof(buf), &n),
+		    want == HUES_OK ? HUES_OK : HUES_NOT_FOUND);
+	}
+	assert_int_equal(store_write_submit(st, r[0]), HUES_UNAVAILABLE);
+	assert_int_equal(fx_put(st, t, "x", 1, "y", 1), HUES_UNAVAILABLE);
+	store_table *u;
+	assert_int_equal(store_table_open(st, "u", STORE_TABLE_CREATE, &u),
+	    HUES_UNAVAILABLE);
+	for (int i = 0; i < 3; i++) {
+		store_write_req_destroy(r[i]);
+	}
+	store_close(st);
+}
+
+static void
+test_write_stop_drains_or_fails_queued(void **state)
+{
+	(void) state;
+	run_stop(0, HUES_OK);
+	fx_rmdir();
+	fx_tmpdir();
+	run_stop(STORE_STOP_FORCE, HUES_UNAVAILABLE);
+}
+
+/* A fn that calls store_write would wait for itself. */
+typedef struct {
+	store *st;
+	int    inner;
+} nested_arg;
+
+static int
+nested_fn(store_txn *txn, void *arg)
+{
+	nested_arg *a = arg;
+	(void) txn;
+	a->inner = store_write(a->st, empty_key_fn, NULL);
+	return HUES_OK;
+}
+
+static int
+bad_code_fn(store_txn *txn, void *arg)
+{
+	(void) txn, (void) arg;
+	return 1234;
+}
+
+static void
+test_write_misuse_is_refused(void **state)
+{
+	(void) state;
+	store           *st = fx_open((store_opts) { 0 });
+	nested_arg       a  = { st, -1 };
+	store_write_req *r  = NULL;
+
+	assert_int_equal(store_write(st, nested_fn, &a), HUES_OK);
+	assert_int_equal(a.inner, HUES_FAILED_PRECONDITION);
+	assert_int_equal(store_write(st, bad_code_fn, NULL), HUES_INTERNAL);
+	assert_int_equal(store_write_req_create(&r), HUES_OK);
+	assert_int_equal(store_write_submit(st, r), HUES_FAILED_PRECONDITION);
+	assert_int_equal(store_write_wait(r), HUES_FAILED_PRECONDITION);
+	store_write_req_destroy(r);
+	store_write_req_destroy(NULL);
+	store_close(st);
+}
+
+/* 8 threads x 500 blocking writes: all acknowledged, all there after a
+ * close and a reopen, each with its own value. */
+#define THREADS    8
+#define PER_THREAD 500
+
+typedef struct {
+	store       *st;
+	store_table *t;
+	int          idx, failed;
+} thread_arg;
+
+static void *
+writer_thread(void *p)
+{
+	thread_arg *a = p;
+	for (int i = 0; i < PER_THREAD; i++) {
+		numbered nb;
+		numbered_init(&nb, a->t, (uint64_t) (a->idx * PER_THREAD + i));
+		if (store_write(a->st, fx_put_fn, &nb.put) != HUES_OK) {
+			a->failed++;
+		}
+	}
+	return NULL;
+}
+
+static void
+test_write_many_threads_durable_across_reopen(void **state)
+{
+	(void) state;
+	store       *st = fx_open((store_opts) { 0 });
+	store_table *t  = fx_table(st, "t");
+	pthread_t    tid[THREADS];
+	thread_arg   a[THREADS];
+	store_stats  s0, s;
+
+	store_stats_get(st, &s0); /* after the table's own commit */
+	for (int i = 0; i < THREADS; i++) {
+		a[i] = (thread_arg) { st, t, i, 0 };
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, writer_thread, &a[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		assert_int_equal(a[i].failed, 0);
+	}
+	store_stats_get(st, &s);
+	assert_int_equal(
+	    s.requests_committed - s0.requests_committed, THREADS * PER_THREAD);
+	assert_int_equal(s.requests_failed, 0);
+	assert_true(s.commits - s0.commits <= THREADS * PER_THREAD);
+	assert_true(s.largest_batch >= 1 && s.largest_batch <= THREADS);
+	print_message("  %d writes in %llu commits (largest batch %llu)\n",
+	    THREADS * PER_THREAD, (unsigned long long) (s.commits - s0.commits),
+	    (unsigned long long) s.largest_batch);
+	store_close(st);
+
+	st = fx_open((store_opts) { 0 });
+	t  = fx_table(st, "t");
+	assert_int_equal(fx_count(st, t), THREADS * PER_THREAD);
+	for (int i = 0; i < THREADS * PER_THREAD; i++) {
+		numbered nb;
+		char     buf[16];
+		size_t   n;
+		numbered_init(&nb, t, (uint64_t) i);
+		assert_int_equal(
+		    fx_get(st, t, nb.key, 8, buf, sizeof(buf), &n), HUES_OK);
+		assert_int_equal(n, nb.put.vlen);
+		assert_memory_equal(buf, nb.val, n);
+	}
+	store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_write_failure_does_not_fail_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_write_batch_sees_earlier_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_write_group_commit_batches_queued, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_write_done_callback_on_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_write_stop_drains_or_fails_queued, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_write_misuse_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_write_many_threads_durable_across_reopen, setup,
+		    teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
