@@ -318,6 +318,26 @@ remaining_ms(uint64_t deadline, uint64_t now)
 
 static void slot_fail(hues__slot *s, int nng_rv, bool never_sent);
 
+/* Whether every call of slot s starts with the same authorization entry;
+ * if so, *shared gets it. */
+static bool
+shared_token(const hues__slot *s, Hues__V1__MetadataEntry **shared)
+{
+	const Hues__V1__MetadataEntry *first = NULL;
+	for (size_t i = 0; i < s->ncalls; i++) {
+		const Hues__V1__Call *w = &s->calls[i]->wire;
+		if (w->n_metadata == 0 ||
+		    strcmp(w->metadata[0]->key, "authorization") != 0 ||
+		    (first != NULL &&
+		        strcmp(w->metadata[0]->value, first->value) != 0)) {
+			return false;
+		}
+		first = w->metadata[0];
+	}
+	shared[0] = (Hues__V1__MetadataEntry *) first;
+	return first != NULL;
+}
+
 static void
 send_slot(hues__slot *s)
 {
@@ -336,9 +356,24 @@ send_slot(hues__slot *s)
 		}
 	}
 	req.version = 1;
+	Hues__V1__MetadataEntry *shared[1];
+	bool                     hoisted = false;
 	if (s->batch) {
 		req.n_batch = s->ncalls;
 		req.batch   = s->wires;
+		/* A batch whose calls all carry the same token sends it once,
+		 * as the batch's shared metadata (docs/protocol.md): a token
+		 * is often larger than the call, and the server verifies it
+		 * once. gather_metadata() puts authorization first. */
+		hoisted = shared_token(s, shared);
+		if (hoisted) {
+			req.n_metadata = 1;
+			req.metadata   = shared;
+			for (size_t i = 0; i < s->ncalls; i++) {
+				s->calls[i]->wire.metadata++;
+				s->calls[i]->wire.n_metadata--;
+			}
+		}
 	} else {
 		const Hues__V1__Call *w = &s->calls[0]->wire;
 		req.method     = w->method;
@@ -354,6 +389,13 @@ send_slot(hues__slot *s)
 		return;
 	}
 	hues__v1__request__pack(&req, nng_msg_body(msg));
+	if (hoisted) {
+		/* The calls keep their own entries for a retry. */
+		for (size_t i = 0; i < s->ncalls; i++) {
+			s->calls[i]->wire.metadata--;
+			s->calls[i]->wire.n_metadata++;
+		}
+	}
 	/* Sending completes once a connection takes the message; waiting
 	 * longer than connect_timeout_ms means no server is reachable. */
 	uint32_t wait = remaining_ms(last, now);

@@ -83,49 +83,94 @@ valid_request_id(const char *s)
 	                 "0123456789._:-") == n;
 }
 
-/* Checks the metadata of a call and turns it into svc_metadata. Returns
+/* Checks one metadata entry (where[i] names it in violations). Returns
  * HUES_OK or INVALID_ARGUMENT with a violation added to call. */
+static int
+check_entry(svc_call *call, const char *where, size_t i, const char *k,
+    const char *v)
+{
+	size_t kl = strlen(k);
+	if (kl == 0 ||
+	    strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789._-") != kl) {
+		call_violation(call, call_printf(call, "%s[%zu].key", where, i),
+		    "keys are lowercase ASCII letters, digits, '.', '_' or '-'");
+		return call_invalid(call);
+	}
+	for (const unsigned char *p = (const unsigned char *) v; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			call_violation(call,
+			    call_printf(call, "%s[%zu].value", where, i),
+			    "control characters are not allowed");
+			return call_invalid(call);
+		}
+	}
+	return HUES_OK;
+}
+
+static bool
+has_key(const svc_metadata *md, size_t from, size_t to, const char *k)
+{
+	for (size_t j = from; j < to; j++) {
+		if (strcmp(md[j].key, k) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Checks the metadata of a call, its own entries and then those its batch
+ * shares (an own entry of the same key wins), and turns them into
+ * svc_metadata. Returns HUES_OK or INVALID_ARGUMENT with a violation added
+ * to call. The limits apply to what the call ends up with. */
 static int
 check_metadata(svc_call *call, const rpc_call_in *in)
 {
-	size_t total = 0;
+	size_t total = 0, n = 0;
 
-	if (in->nmetadata > RPC_MAX_METADATA_ENTRIES) {
+	if (in->nmetadata > RPC_MAX_METADATA_ENTRIES ||
+	    in->nshared > RPC_MAX_METADATA_ENTRIES) {
 		return call_fail(call, HUES_INVALID_ARGUMENT,
-		    "%zu metadata entries; at most %d are allowed", in->nmetadata,
+		    "%zu metadata entries; at most %d are allowed",
+		    in->nmetadata > in->nshared ? in->nmetadata : in->nshared,
 		    RPC_MAX_METADATA_ENTRIES);
 	}
-	svc_metadata *md = call_alloc(call, (in->nmetadata + 1) * sizeof(*md));
+	svc_metadata *md = call_alloc(
+	    call, (in->nmetadata + in->nshared + 1) * sizeof(*md));
 	for (size_t i = 0; i < in->nmetadata; i++) {
-		const char *k = in->metadata[i]->key;
-		const char *v = in->metadata[i]->value;
-		size_t      kl = strlen(k);
-		total += kl + strlen(v);
-		if (kl == 0 || strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
-		                   kl) {
+		const char *k = in->metadata[i]->key, *v = in->metadata[i]->value;
+		if (check_entry(call, "metadata", i, k, v) != HUES_OK) {
+			return HUES_INVALID_ARGUMENT;
+		}
+		if (has_key(md, 0, n, k)) {
 			call_violation(call,
 			    call_printf(call, "metadata[%zu].key", i),
-			    "keys are lowercase ASCII letters, digits, '.', '_' "
-			    "or '-'");
+			    "key '%s' appears more than once", k);
 			return call_invalid(call);
 		}
-		for (const unsigned char *p = (const unsigned char *) v; *p; p++) {
-			if (*p < 0x20 || *p == 0x7f) {
-				call_violation(call,
-				    call_printf(call, "metadata[%zu].value", i),
-				    "control characters are not allowed");
-				return call_invalid(call);
-			}
+		md[n++] = (svc_metadata) {k, v};
+		total += strlen(k) + strlen(v);
+	}
+	size_t own = n;
+	for (size_t i = 0; i < in->nshared; i++) {
+		const char *k = in->shared[i]->key, *v = in->shared[i]->value;
+		if (check_entry(call, "batch_metadata", i, k, v) != HUES_OK) {
+			return HUES_INVALID_ARGUMENT;
 		}
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(md[j].key, k) == 0) {
-				call_violation(call,
-				    call_printf(call, "metadata[%zu].key", i),
-				    "key '%s' appears more than once", k);
-				return call_invalid(call);
-			}
+		if (has_key(md, own, n, k)) {
+			call_violation(call,
+			    call_printf(call, "batch_metadata[%zu].key", i),
+			    "key '%s' appears more than once", k);
+			return call_invalid(call);
 		}
-		md[i] = (svc_metadata) {k, v};
+		if (!has_key(md, 0, own, k)) {
+			md[n++] = (svc_metadata) {k, v};
+			total += strlen(k) + strlen(v);
+		}
+	}
+	if (n > RPC_MAX_METADATA_ENTRIES) {
+		return call_fail(call, HUES_INVALID_ARGUMENT,
+		    "%zu metadata entries; at most %d are allowed", n,
+		    RPC_MAX_METADATA_ENTRIES);
 	}
 	if (total > RPC_MAX_METADATA_BYTES) {
 		return call_fail(call, HUES_INVALID_ARGUMENT,
@@ -133,7 +178,7 @@ check_metadata(svc_call *call, const rpc_call_in *in)
 		    RPC_MAX_METADATA_BYTES);
 	}
 	call->metadata  = md;
-	call->nmetadata = in->nmetadata;
+	call->nmetadata = n;
 	return HUES_OK;
 }
 

@@ -101,13 +101,15 @@ envelope_decode(arena *a, const uint8_t *data, size_t len, size_t max_len,
 	}
 	if (has_method) {
 		req->calls[0] = (rpc_call_in) {r->method, r->call_id,
-		    r->timeout_ms, r->metadata, r->n_metadata, r->payload};
+		    r->timeout_ms, r->metadata, r->n_metadata, r->payload, NULL,
+		    0};
 		return HUES_OK;
 	}
 	for (size_t i = 0; i < r->n_batch; i++) {
 		const Hues__V1__Call *c = r->batch[i];
 		req->calls[i] = (rpc_call_in) {c->method, c->call_id,
-		    c->timeout_ms, c->metadata, c->n_metadata, c->payload};
+		    c->timeout_ms, c->metadata, c->n_metadata, c->payload,
+		    r->metadata, r->n_metadata};
 	}
 	return HUES_OK;
 }

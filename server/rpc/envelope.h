@@ -33,6 +33,10 @@ typedef struct rpc_call_in {
 	Hues__V1__MetadataEntry **metadata;
 	size_t                    nmetadata;
 	ProtobufCBinaryData       payload;
+	/* A batch's shared metadata (the Request's own), which applies to
+	 * every call of the batch unless the call has an entry of that key. */
+	Hues__V1__MetadataEntry **shared;
+	size_t                    nshared;
 } rpc_call_in;
 
 typedef struct rpc_request {

@@ -321,6 +321,75 @@ test_dispatch_rate_limits_writes_per_caller(void **state)
 	f->d.ratelimit = NULL;
 }
 
+/* Sends a batch of whoami calls with shared metadata; own[i] is call i's
+ * authorization (NULL: none) and shared the batch's entry. */
+static Hues__V1__Reply *
+shared_batch(fixture *f, const char *shared_key, const char *shared_value,
+    const char *const *own, size_t n)
+{
+	Hues__V1__Request        r = HUES__V1__REQUEST__INIT;
+	Hues__V1__Call           calls[4], *cp[4];
+	Hues__V1__MetadataEntry  e[5], *ep[5];
+	for (size_t i = 0; i < n; i++) {
+		hues__v1__call__init(&calls[i]);
+		cp[i]             = &calls[i];
+		calls[i].method   = "/test.v1.Fake/Whoami";
+		calls[i].call_id  = i + 1;
+		if (own[i] != NULL) {
+			hues__v1__metadata_entry__init(&e[i]);
+			e[i].key              = "authorization";
+			e[i].value            = (char *) own[i];
+			ep[i]                 = &e[i];
+			calls[i].metadata     = &ep[i];
+			calls[i].n_metadata   = 1;
+		}
+	}
+	hues__v1__metadata_entry__init(&e[4]);
+	e[4].key     = (char *) shared_key;
+	e[4].value   = (char *) shared_value;
+	ep[4]        = &e[4];
+	r.version    = 1;
+	r.batch      = cp;
+	r.n_batch    = n;
+	r.metadata   = &ep[4];
+	r.n_metadata = 1;
+	size_t   len = hues__v1__request__get_packed_size(&r);
+	uint8_t *buf = malloc(len);
+	hues__v1__request__pack(&r, buf);
+	Hues__V1__Reply *reply = dispatch_bytes(f, buf, len, clock_now_ns());
+	free(buf);
+	return reply;
+}
+
+static void
+test_dispatch_batch_shared_metadata(void **state)
+{
+	fixture          *f     = *state;
+	const char *const own[] = {NULL, "Bearer citizen-bob", NULL};
+
+	/* The batch's token applies to calls without one of their own. */
+	Hues__V1__Reply *r = shared_batch(
+	    f, "authorization", "Bearer citizen-alice", own, 3);
+	assert_int_equal(r->n_batch, 3);
+	const char *want[] = {"alice", "bob", "alice"};
+	for (size_t i = 0; i < 3; i++) {
+		const Hues__V1__CallReply *cr = r->batch[i];
+		size_t                     n  = strlen(want[i]);
+		assert_int_equal(cr->code, HUES_OK);
+		assert_int_equal(cr->payload.len, n + 2);
+		assert_memory_equal(cr->payload.data + 2, want[i], n);
+	}
+	hues__v1__reply__free_unpacked(r, NULL);
+
+	/* Shared entries obey the rules of a call's own. */
+	r = shared_batch(f, "Authorization", "Bearer citizen-alice", own, 1);
+	assert_int_equal(r->n_batch, 1);
+	assert_int_equal(r->batch[0]->code, HUES_INVALID_ARGUMENT);
+	assert_string_equal(r->batch[0]->details->field_violations[0]->field,
+	    "batch_metadata[0].key");
+	hues__v1__reply__free_unpacked(r, NULL);
+}
+
 static void
 test_dispatch_idempotency_key_scope(void **state)
 {
@@ -535,6 +604,7 @@ main(void)
 	    T(test_dispatch_applies_auth_policy),
 	    T(test_dispatch_replays_idempotency_key),
 	    T(test_dispatch_idempotency_key_scope),
+	    T(test_dispatch_batch_shared_metadata),
 	    T(test_dispatch_rate_limits_writes_per_caller),
 	    T(test_dispatch_replay_keeps_error_details),
 	    T(test_dispatch_batch_answers_in_order),
