@@ -16,6 +16,8 @@
 #include "core/log.h"
 #include "core/pbcheck.h"
 #include "core/status.h"
+#include "svc/call_impl.h"
+#include "svc/write.h"
 
 /* Decoding a payload may allocate this much more than its size. Legitimate
  * messages need one to three times their size; hostile ones (millions of
@@ -274,24 +276,20 @@ decode_payload(svc_call *call, const rpc_call_in *in, void **req)
 	return HUES_OK;
 }
 
-/* Runs the handler and packs its response into out->payload. */
+/* Runs the handler; its response is packed when the call finishes (after
+ * its deferred write, if it made one). */
 static int
-invoke(svc_call *call, void *req, rpc_outcome *out)
+invoke(svc_call *call, void *req, void **resp)
 {
 	const svc_method *m    = call->method;
-	void             *resp = call_new_message(call, m->response);
-	int               code = m->handler(call, req, resp);
+	int               code;
 
+	*resp = call_new_message(call, m->response);
+	code  = m->handler(call, req, *resp);
 	if (!status_valid(code)) {
 		LOG_ERROR(call->request_id, "%s returned invalid status %d",
 		    m->name, code);
 		code = call_fail(call, HUES_INTERNAL, "invalid status %d", code);
-	}
-	if (code == HUES_OK) {
-		size_t   n   = protobuf_c_message_get_packed_size(resp);
-		uint8_t *buf = call_alloc(call, n);
-		out->payload.len  = protobuf_c_message_pack(resp, buf);
-		out->payload.data = buf;
 	}
 	return code;
 }
@@ -419,24 +417,33 @@ prepare(const rpc_dispatcher *d, rpc_worker *w, svc_call *call,
 	return check_rate(d, call, m);
 }
 
-static void
-run_call(const rpc_dispatcher *d, rpc_worker *w, const rpc_call_in *in,
-    uint64_t received_ns, rpc_outcome *out)
-{
-	svc_call           call;
-	const svc_service *svc      = NULL;
-	const char        *idem_key = NULL;
-	bool               replayed = false;
-	uint64_t           start    = clock_now_ns();
-	int                code;
+/* What a call carries from its start to its finish. */
+typedef struct call_run {
+	svc_call          call;
+	const svc_method *m;
+	void             *resp; /* the handler's response, packed at finish */
+	const char       *idem_key;
+	bool              replayed; /* out is final already */
+	uint64_t          start;
+	int               code;
+} call_run;
 
-	const svc_method *m =
-	    svc_registry_lookup(d->reg, in->method, strlen(in->method), &svc);
-	call_init(&call, &w->arena, m, svc != NULL ? svc->state : NULL,
+/* Runs a call up to and including its handler. */
+static void
+call_start(const rpc_dispatcher *d, rpc_worker *w, const rpc_call_in *in,
+    uint64_t received_ns, rpc_outcome *out, call_run *r)
+{
+	const svc_service *svc = NULL;
+	svc_call          *call = &r->call;
+
+	memset(r, 0, sizeof(*r));
+	r->start = clock_now_ns();
+	r->m = svc_registry_lookup(d->reg, in->method, strlen(in->method), &svc);
+	call_init(call, &w->arena, r->m, svc != NULL ? svc->state : NULL,
 	    d->stopping);
 	memset(out, 0, sizeof(*out));
-	out->call_id     = in->call_id;
-	call.deadline_ns = in->timeout_ms == 0
+	out->call_id      = in->call_id;
+	call->deadline_ns = in->timeout_ms == 0
 	    ? 0
 	    : received_ns + (uint64_t) in->timeout_ms * 1000000u;
 
@@ -444,63 +451,93 @@ run_call(const rpc_dispatcher *d, rpc_worker *w, const rpc_call_in *in,
 	for (size_t i = 0; i < in->nmetadata; i++) {
 		if (strcmp(in->metadata[i]->key, "x-request-id") == 0 &&
 		    valid_request_id(in->metadata[i]->value)) {
-			call.request_id = in->metadata[i]->value;
+			call->request_id = in->metadata[i]->value;
 		}
 	}
-	if (call.request_id == NULL) {
-		call.request_id =
-		    call_printf(&call, "%016llx", (unsigned long long) next_random(w));
+	if (call->request_id == NULL) {
+		call->request_id =
+		    call_printf(call, "%016llx", (unsigned long long) next_random(w));
 	}
-	out->request_id = call.request_id;
+	out->request_id = call->request_id;
 
-	if (call.deadline_ns != 0 && start >= call.deadline_ns) {
-		code = call_fail(&call, HUES_DEADLINE_EXCEEDED,
+	if (call->deadline_ns != 0 && r->start >= call->deadline_ns) {
+		r->code = call_fail(call, HUES_DEADLINE_EXCEEDED,
 		    "deadline exceeded before the call started");
-	} else if (m == NULL) {
-		code = call_fail(&call, HUES_UNIMPLEMENTED,
-		    "unknown method '%s'", clip(&call, in->method, 128));
-	} else if ((code = prepare(d, w, &call, in, m, out, &idem_key,
-	                &replayed)) == HUES_OK &&
-	    !replayed) {
+	} else if (r->m == NULL) {
+		r->code = call_fail(call, HUES_UNIMPLEMENTED,
+		    "unknown method '%s'", clip(call, in->method, 128));
+	} else if ((r->code = prepare(d, w, call, in, r->m, out, &r->idem_key,
+	                &r->replayed)) == HUES_OK &&
+	    !r->replayed) {
 		void *req = NULL;
-		if ((code = decode_payload(&call, in, &req)) == HUES_OK) {
-			code = invoke(&call, req, out);
+		if ((r->code = decode_payload(call, in, &req)) == HUES_OK) {
+			r->code = invoke(call, req, &r->resp);
 		}
 	}
-	if (replayed) {
-		LOG_DEBUG(call.request_id, "call %s id=%llu replayed code=%s",
-		    m->name, (unsigned long long) in->call_id,
+	if (r->replayed) {
+		LOG_DEBUG(call->request_id, "call %s id=%llu replayed code=%s",
+		    r->m->name, (unsigned long long) in->call_id,
 		    hues_status_name(out->code));
+	}
+}
+
+/* Completes a started call once its deferred write, if any, is done:
+ * packs the response and turns the call's state into its outcome. */
+static void
+call_finish(const rpc_dispatcher *d, const rpc_call_in *in, rpc_outcome *out,
+    call_run *r)
+{
+	svc_call *call      = &r->call;
+	bool      committed = false;
+	int       code      = r->code;
+
+	if (r->replayed) {
 		return;
 	}
-	take_outcome(&call, code, out);
-	if (idem_key != NULL) {
-		if (remember(code)) {
-			rpc_idem_finish(d->idem, idem_key, out);
+	if (call_pending_write(call) != NULL) {
+		int wcode = call_finish_write(call, &committed);
+		if (code == HUES_OK) {
+			code = wcode;
+		}
+	}
+	if (code == HUES_OK) {
+		size_t   n   = protobuf_c_message_get_packed_size(r->resp);
+		uint8_t *buf = call_alloc(call, n);
+		out->payload.len  = protobuf_c_message_pack(r->resp, buf);
+		out->payload.data = buf;
+	}
+	take_outcome(call, code, out);
+	if (r->idem_key != NULL) {
+		if (remember(code) || committed) {
+			rpc_idem_finish(d->idem, r->idem_key, out);
 		} else {
-			rpc_idem_abandon(d->idem, idem_key);
+			rpc_idem_abandon(d->idem, r->idem_key);
 		}
 	}
 	if (code == HUES_INTERNAL) {
-		LOG_ERROR(call.request_id, "call %s failed: %s",
-		    m != NULL ? m->name : "-",
-		    call.message != NULL ? call.message : "(no message)");
-		out->message = call_printf(&call,
-		    "internal error (request id %s)", call.request_id);
+		LOG_ERROR(call->request_id, "call %s failed: %s",
+		    r->m != NULL ? r->m->name : "-",
+		    call->message != NULL ? call->message : "(no message)");
+		out->message = call_printf(call,
+		    "internal error (request id %s)", call->request_id);
 		out->violations     = NULL;
 		out->nviolations    = 0;
 		out->reason         = NULL;
 		out->retry_after_ms = 0;
 	}
-	if (code == HUES_OK && call.deadline_ns != 0 &&
-	    clock_now_ns() >= call.deadline_ns) {
-		take_outcome(&call, HUES_DEADLINE_EXCEEDED, out);
+	/* A late answer is DEADLINE_EXCEEDED, except for a write that is
+	 * durable: its outcome is known, and telling the client it failed
+	 * would make it write again. */
+	if (code == HUES_OK && !committed && call->deadline_ns != 0 &&
+	    clock_now_ns() >= call->deadline_ns) {
+		take_outcome(call, HUES_DEADLINE_EXCEEDED, out);
 		out->message = "deadline exceeded while the call ran";
 		code         = HUES_DEADLINE_EXCEEDED;
 	}
-	LOG_DEBUG(call.request_id, "call %s id=%llu code=%s us=%llu",
-	    clip(&call, in->method, 128), (unsigned long long) in->call_id, hues_status_name(code),
-	    (unsigned long long) ((clock_now_ns() - start) / 1000u));
+	LOG_DEBUG(call->request_id, "call %s id=%llu code=%s us=%llu",
+	    clip(call, in->method, 128), (unsigned long long) in->call_id,
+	    hues_status_name(code),
+	    (unsigned long long) ((clock_now_ns() - r->start) / 1000u));
 }
 
 void
@@ -528,8 +565,30 @@ rpc_dispatch(const rpc_dispatcher *d, rpc_worker *w, const uint8_t *data,
 		*reply = out;
 		return;
 	}
+	/* Every handler first, then one wait for all the writes they deferred,
+	 * so that the calls of a batch share the store's group commit. */
+	call_run         *runs = arena_alloc(&w->arena, req.ncalls * sizeof(*runs));
+	store_write_req **reqs = arena_alloc(&w->arena, req.ncalls * sizeof(*reqs));
+	size_t            nreq = 0;
+	if (runs == NULL || reqs == NULL) {
+		fail.code    = HUES_RESOURCE_EXHAUSTED;
+		fail.message = "out of memory";
+		envelope_encode_whole(&w->arena, &fail, &out, reply_len);
+		*reply = out;
+		return;
+	}
 	for (size_t i = 0; i < req.ncalls; i++) {
-		run_call(d, w, &req.calls[i], received_ns, &outs[i]);
+		call_start(d, w, &req.calls[i], received_ns, &outs[i], &runs[i]);
+		store_write_req *wr = call_pending_write(&runs[i].call);
+		if (wr != NULL) {
+			reqs[nreq++] = wr;
+		}
+	}
+	if (nreq > 0) {
+		store_write_wait_all(reqs, nreq);
+	}
+	for (size_t i = 0; i < req.ncalls; i++) {
+		call_finish(d, &req.calls[i], &outs[i], &runs[i]);
 	}
 	envelope_encode(&w->arena, req.batch, outs, req.ncalls, &out, reply_len);
 	*reply = out;

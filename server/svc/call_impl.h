@@ -39,6 +39,11 @@ struct svc_call {
 	size_t         cap_violations;
 	const char    *reason;
 	uint32_t       retry_after_ms;
+
+	/* A write deferred to the store's group commit (svc/write.h). */
+	struct store_write_req *write;
+	int (*after)(svc_call *call, int code, void *arg);
+	void *after_arg;
 };
 
 /* Resets the outcome part and sets the fixed part of a call. */
