@@ -274,7 +274,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "hues-server: %s\n", err);
 		goto out;
 	}
-	svc_env env = {.debug_methods = cfg.debug_methods, .draining = &draining};
+	svc_env env = {.debug_methods = cfg.debug_methods,
+	    .draining      = &draining,
+	    .store         = st};
 	if (svc_registry_create(&reg) != HUES_OK ||
 	    services_register_all(reg, &env) != HUES_OK) {
 		fprintf(stderr, "hues-server: cannot set up services\n");
@@ -316,6 +318,19 @@ out:
 	rpc_server_stop(srv);
 	auth_verifier_destroy(av);
 	svc_registry_destroy(reg);
+	if (status == 0) {
+		/* What group commit achieved, for operators and benchmarks;
+		 * a server that failed to start prints its one line only. */
+		store_stats ss;
+		store_stats_get(st, &ss);
+		LOG_INFO(NULL,
+		    "store: %llu writes in %llu commits (largest %llu), %llu "
+		    "failed",
+		    (unsigned long long) ss.requests_committed,
+		    (unsigned long long) ss.commits,
+		    (unsigned long long) ss.largest_batch,
+		    (unsigned long long) ss.requests_failed);
+	}
 	store_close(st);
 	if (status == 0) {
 		LOG_INFO(NULL, "stopped");

@@ -79,7 +79,13 @@ extern "C" {
 	    hues__v1__bump_response__descriptor, 0)                           \
 	XX(debug_fail, "/hues.v1.Debug/Fail", Hues__V1__FailRequest,          \
 	    Hues__V1__FailResponse, hues__v1__fail_request__descriptor,       \
-	    hues__v1__fail_response__descriptor, HUES_METHOD_IDEMPOTENT)
+	    hues__v1__fail_response__descriptor, HUES_METHOD_IDEMPOTENT)      \
+	XX(debug_put, "/hues.v1.Debug/Put", Hues__V1__PutRequest,             \
+	    Hues__V1__PutResponse, hues__v1__put_request__descriptor,         \
+	    hues__v1__put_response__descriptor, HUES_METHOD_IDEMPOTENT)       \
+	XX(debug_get, "/hues.v1.Debug/Get", Hues__V1__GetRequest,             \
+	    Hues__V1__GetResponse, hues__v1__get_request__descriptor,         \
+	    hues__v1__get_response__descriptor, HUES_METHOD_IDEMPOTENT)
 
 #define HUES_DECLARE_METHOD(name, path, Req, Resp, rdesc, sdesc, flags)       \
 	int hues_##name(hues_client *c, const Req *req,                       \

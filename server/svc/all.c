@@ -26,7 +26,7 @@ services_register_all(svc_registry *reg, const svc_env *env)
 	    (rv = svc_registry_add(reg, &s)) != HUES_OK) {
 		return rv;
 	}
-	if ((rv = debug_service(env->debug_methods, &s)) != HUES_OK ||
+	if ((rv = debug_service(env->debug_methods, env->store, &s)) != HUES_OK ||
 	    (rv = svc_registry_add(reg, &s)) != HUES_OK) {
 		return rv;
 	}

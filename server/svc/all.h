@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "store/store.h"
 #include "svc/registry.h"
 
 /* What the services need from the server that hosts them. */
@@ -16,6 +17,8 @@ typedef struct svc_env {
 	bool debug_methods;
 	/* True while the server drains; Health reports NOT_SERVING. */
 	const atomic_bool *draining;
+	/* The store, for services that keep data; NULL in some tests. */
+	store *store;
 } svc_env;
 
 /*

@@ -54,8 +54,10 @@ typedef struct matrix_row {
 	size_t         req_len;
 } matrix_row;
 
-/* Debug/Sleep with ms = 0 (field 1, varint 0) returns at once. */
+/* Debug/Sleep with ms = 0 (field 1, varint 0) returns at once; Put and
+ * Get name key "k" (field 1, length 1). */
 static const uint8_t sleep0[] = {0x08, 0x00};
+static const uint8_t key_k[]  = {0x0a, 0x01, 'k'};
 
 /* A token, when sent, is always verified: forged and expired tokens fail
  * even public methods. */
@@ -74,6 +76,10 @@ static const matrix_row rows[] = {
     PUBLIC_ROW("/hues.v1.Debug/Fail"),
     {"/hues.v1.Debug/Sleep", NO_OBJECT, {OK, NA, NA, OK, OK, OK, OK, OK, OK},
         sleep0, sizeof(sleep0)},
+    {"/hues.v1.Debug/Put", NO_OBJECT, {OK, NA, NA, OK, OK, OK, OK, OK, OK},
+        key_k, sizeof(key_k)},
+    {"/hues.v1.Debug/Get", NO_OBJECT, {OK, NA, NA, OK, OK, OK, OK, OK, OK},
+        key_k, sizeof(key_k)},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -15,8 +15,10 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "hues/v1/debug.pb-c.h"
+#include "svc/debug/store.h"
 
 typedef struct debug_state {
+	debug_store_ctx  kv; /* first: Put and Get read it as their state */
 	pthread_mutex_t  mtx;
 	pthread_cond_t   cv;
 	unsigned long    generation; /* bumped by every release or drain */
@@ -146,7 +148,25 @@ static const svc_method debug_methods[] = {
         .flags    = SVC_READ_ONLY | SVC_IDEMPOTENT,
         .auth     = SVC_AUTH_PUBLIC,
     },
+    /* Without a store these two answer UNAVAILABLE. */
+    {
+        .name     = "/hues.v1.Debug/Put",
+        .request  = &hues__v1__put_request__descriptor,
+        .response = &hues__v1__put_response__descriptor,
+        .handler  = debug_put,
+        .flags    = SVC_IDEMPOTENT, /* the same put twice is one put */
+        .auth     = SVC_AUTH_PUBLIC,
+    },
+    {
+        .name     = "/hues.v1.Debug/Get",
+        .request  = &hues__v1__get_request__descriptor,
+        .response = &hues__v1__get_response__descriptor,
+        .handler  = debug_get,
+        .flags    = SVC_READ_ONLY | SVC_IDEMPOTENT,
+        .auth     = SVC_AUTH_PUBLIC,
+    },
 };
+#define NMETHODS (sizeof(debug_methods) / sizeof(debug_methods[0]))
 
 static void
 debug_event(void *arg, svc_event ev)
@@ -171,14 +191,21 @@ debug_destroy(void *arg)
 }
 
 int
-debug_service(bool with_test_methods, svc_service *out)
+debug_service(bool with_test_methods, store *db, svc_service *out)
 {
 	debug_state       *st = calloc(1, sizeof(*st));
 	pthread_condattr_t attr;
+	int                rv;
 
 	if (st == NULL) {
 		return HUES_RESOURCE_EXHAUSTED;
 	}
+	if (with_test_methods && db != NULL &&
+	    (rv = debug_store_open(db, &st->kv.table)) != HUES_OK) {
+		free(st);
+		return rv;
+	}
+	st->kv.st = db;
 	/* Sleep deadlines are on CLOCK_MONOTONIC, like every deadline. */
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -188,9 +215,7 @@ debug_service(bool with_test_methods, svc_service *out)
 	*out = (svc_service) {
 	    .name     = "hues.v1.Debug",
 	    .methods  = debug_methods,
-	    .nmethods = with_test_methods
-	        ? sizeof(debug_methods) / sizeof(debug_methods[0])
-	        : 1,
+	    .nmethods = with_test_methods ? NMETHODS : 1,
 	    .state    = st,
 	    .event    = debug_event,
 	    .destroy  = debug_destroy,
