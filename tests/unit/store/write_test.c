@@ -360,10 +360,10 @@ test_write_misuse_is_refused(void **state)
 	store_close(st);
 }
 
-/* 8 threads x 500 blocking writes: all acknowledged, all there after a
+/* 8 threads x 100 blocking writes: all acknowledged, all there after a
  * close and a reopen, each with its own value. */
 #define THREADS    8
-#define PER_THREAD 500
+#define PER_THREAD 100
 
 typedef struct {
 	store       *st;
