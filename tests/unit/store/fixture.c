@@ -118,3 +118,19 @@ fx_count(store *st, store_table *t)
 	store_reader_destroy(r);
 	return n;
 }
+
+int
+fx_setup(void **state)
+{
+	(void) state;
+	fx_tmpdir();
+	return 0;
+}
+
+int
+fx_teardown(void **state)
+{
+	(void) state;
+	fx_rmdir();
+	return 0;
+}

@@ -17,6 +17,10 @@ const char *fx_tmpdir(void);
 /* Removes the dir fx_tmpdir() made, and everything in it. */
 void fx_rmdir(void);
 
+/* cmocka setup and teardown: a fresh temp dir for each test. */
+int fx_setup(void **state);
+int fx_teardown(void **state);
+
 /* store_open on fx_tmpdir() with opts (dir filled in); fails the test on
  * error. tables: NULL-terminated, may be NULL. */
 store *fx_open(store_opts opts);

@@ -24,21 +24,6 @@
 #define VAL     1024
 #define PER_REQ 16 /* 16 KiB of values per request */
 
-static int
-setup(void **state)
-{
-	(void) state;
-	fx_tmpdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	fx_rmdir();
-	return 0;
-}
 
 static store_opts
 tiny(void)
@@ -239,9 +224,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_map_grows_and_batch_is_retried, setup, teardown),
+		    test_map_grows_and_batch_is_retried, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_map_full_at_max_loses_nothing, setup, teardown),
+		    test_map_full_at_max_loses_nothing, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

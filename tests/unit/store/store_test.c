@@ -19,21 +19,6 @@
 #include "fixture.h"
 #include "hues/status.h"
 
-static int
-setup(void **state)
-{
-	(void) state;
-	fx_tmpdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	fx_rmdir();
-	return 0;
-}
 
 static void
 test_store_open_reopen_and_tables(void **state)
@@ -143,14 +128,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_store_open_reopen_and_tables, setup, teardown),
+		    test_store_open_reopen_and_tables, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_store_schema_mismatch_error_line, setup, teardown),
+		    test_store_schema_mismatch_error_line, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_store_open_errors, setup, teardown),
+		    test_store_open_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_store_stale_readers_cleared_periodically, setup,
-		    teardown),
+		    test_store_stale_readers_cleared_periodically, fx_setup,
+		    fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,21 +19,6 @@
 #include "fixture.h"
 #include "hues/status.h"
 
-static int
-setup(void **state)
-{
-	(void) state;
-	fx_tmpdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	fx_rmdir();
-	return 0;
-}
 
 static void
 test_txn_put_get_delete_round_trip(void **state)
@@ -618,24 +603,24 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_txn_put_get_delete_round_trip, setup, teardown),
+		    test_txn_put_get_delete_round_trip, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_txn_delete_and_read_only_txn, setup, teardown),
+		    test_txn_delete_and_read_only_txn, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_txn_read_is_a_snapshot, setup, teardown),
+		    test_txn_read_is_a_snapshot, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_txn_values_outlive_read_txn, setup, teardown),
+		    test_txn_values_outlive_read_txn, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_txn_request_reads_its_own_writes, setup, teardown),
+		    test_txn_request_reads_its_own_writes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_txn_scan_prefix_forward_reverse_limit, setup,
-		    teardown),
+		    test_txn_scan_prefix_forward_reverse_limit, fx_setup,
+		    fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_txn_scan_bounds_and_paging, setup, teardown),
+		    test_txn_scan_bounds_and_paging, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_txn_scan_prefix_of_ff_bytes, setup, teardown),
+		    test_txn_scan_prefix_of_ff_bytes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_txn_write_cursor_survives_deletes, setup, teardown),
+		    test_txn_write_cursor_survives_deletes, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

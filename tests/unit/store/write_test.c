@@ -19,21 +19,6 @@
 #include "fixture.h"
 #include "hues/status.h"
 
-static int
-setup(void **state)
-{
-	(void) state;
-	fx_tmpdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	fx_rmdir();
-	return 0;
-}
 
 static store_write_req *
 new_req(store_write_fn fn, void *arg)
@@ -437,20 +422,20 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_write_failure_does_not_fail_batch, setup, teardown),
+		    test_write_failure_does_not_fail_batch, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_write_batch_sees_earlier_requests, setup, teardown),
+		    test_write_batch_sees_earlier_requests, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_write_group_commit_batches_queued, setup, teardown),
+		    test_write_group_commit_batches_queued, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_write_done_callback_on_writer, setup, teardown),
+		    test_write_done_callback_on_writer, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_write_stop_drains_or_fails_queued, setup, teardown),
+		    test_write_stop_drains_or_fails_queued, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_write_misuse_is_refused, setup, teardown),
+		    test_write_misuse_is_refused, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_write_many_threads_durable_across_reopen, setup,
-		    teardown),
+		    test_write_many_threads_durable_across_reopen, fx_setup,
+		    fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
