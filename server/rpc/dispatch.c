@@ -9,6 +9,7 @@
 #include "rpc/dispatch.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -585,6 +586,13 @@ rpc_dispatch(const rpc_dispatcher *d, rpc_worker *w, const uint8_t *data,
 		}
 	}
 	if (nreq > 0) {
+		if (store_reading()) {
+			/* A handler left a read open: waiting could deadlock
+			 * with map growth, and not waiting would free writes
+			 * still queued. A programmer error: stop here. */
+			LOG_ERROR(NULL, "a handler left a store read open");
+			abort();
+		}
 		store_write_wait_all(reqs, nreq);
 	}
 	for (size_t i = 0; i < req.ncalls; i++) {

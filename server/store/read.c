@@ -24,6 +24,12 @@ store__reads_open(void)
 	return reads_open;
 }
 
+bool
+store_reading(void)
+{
+	return reads_open > 0;
+}
+
 int
 store_reader_create(store *st, store_reader **out)
 {

@@ -16,6 +16,7 @@
 #ifndef HUES_STORE_STORE_H
 #define HUES_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -295,6 +296,10 @@ void store_reader_destroy(store_reader *r); /* NULL accepted */
  * reader slots taken).
  */
 int store_read_begin(store_reader *r, store_txn **out);
+
+/* Whether the calling thread has a read open (which forbids waiting for
+ * writes: see store_write_wait). */
+bool store_reading(void);
 
 /* Ends the read begun on r (closing cursors left open). No-op if none. */
 void store_read_end(store_reader *r);

@@ -18,6 +18,12 @@ call_defer_write(svc_call *call, store *st, svc_write_fn fn, void *arg,
 		return call_fail(call, HUES_INTERNAL,
 		    "%s deferred a second write", call->method->name);
 	}
+	if (store_reading()) {
+		/* The dispatcher could not wait for the write on this thread. */
+		return call_fail(call, HUES_INTERNAL,
+		    "%s deferred a write with a read still open",
+		    call->method->name);
+	}
 	if ((rv = store_write_req_create(&req)) != HUES_OK) {
 		return call_fail(call, HUES_RESOURCE_EXHAUSTED, "out of memory");
 	}

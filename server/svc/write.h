@@ -37,7 +37,8 @@ typedef int (*svc_after_fn)(svc_call *call, int code, void *arg);
  * Defers fn(txn, arg) to the next group commit of st, then after(call,
  * code, arg) if after is not NULL (without it, fn's code is the status,
  * with a generic message when it is an error). A call defers at most one
- * write. Returns HUES_OK, which the handler then returns; or an error code
+ * write, with its reads ended (store_read_end), and ends no read after:
+ * the dispatcher waits for the write on the worker's thread. Returns HUES_OK, which the handler then returns; or an error code
  * recorded on the call (another write already deferred, no memory, the
  * store stopping), which the handler returns instead.
  */
