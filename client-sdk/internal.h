@@ -119,6 +119,11 @@ void hues__result_set_attempts(hues_result *r, unsigned attempts);
  * Starts a call; resp_desc is set for typed calls. On failure returns the
  * code and writes why into why (whylen bytes); cb never runs then.
  */
+/* Queues a call built by hues__start() (start.c) and sends what it can.
+ * On error (the client is closing, too many calls wait) the call is not
+ * queued and stays the caller's; why says what happened. */
+int hues__enqueue(hues_client *c, hues__call *call, char *why, size_t whylen);
+
 int  hues__start(hues_client *c, const char *method, const void *req,
      size_t len, const hues_call_opts *opts,
      const ProtobufCMessageDescriptor *resp_desc, hues_callback cb, void *arg,
