@@ -558,20 +558,13 @@ rpc_dispatch(const rpc_dispatcher *d, rpc_worker *w, const uint8_t *data,
 		*reply = out;
 		return;
 	}
-	rpc_outcome *outs = arena_alloc(&w->arena, req.ncalls * sizeof(*outs));
-	if (outs == NULL) {
-		fail.code    = HUES_RESOURCE_EXHAUSTED;
-		fail.message = "out of memory";
-		envelope_encode_whole(&w->arena, &fail, &out, reply_len);
-		*reply = out;
-		return;
-	}
 	/* Every handler first, then one wait for all the writes they deferred,
 	 * so that the calls of a batch share the store's group commit. */
+	rpc_outcome      *outs = arena_alloc(&w->arena, req.ncalls * sizeof(*outs));
 	call_run         *runs = arena_alloc(&w->arena, req.ncalls * sizeof(*runs));
 	store_write_req **reqs = arena_alloc(&w->arena, req.ncalls * sizeof(*reqs));
 	size_t            nreq = 0;
-	if (runs == NULL || reqs == NULL) {
+	if (outs == NULL || runs == NULL || reqs == NULL) {
 		fail.code    = HUES_RESOURCE_EXHAUSTED;
 		fail.message = "out of memory";
 		envelope_encode_whole(&w->arena, &fail, &out, reply_len);
