@@ -35,7 +35,7 @@ apply_defaults(hues_client_opts *o)
 	DEFAULT(backoff_max_ms, 2000);
 	DEFAULT(connect_timeout_ms, 2000);
 	DEFAULT(sockets, 2);
-	DEFAULT(inflight_per_socket, 8);
+	DEFAULT(inflight_per_socket, 2);
 	DEFAULT(max_batch, 64);
 	DEFAULT(max_request_bytes, 4u << 20);
 	DEFAULT(max_reply_bytes, 64u << 20);

@@ -53,9 +53,13 @@ typedef struct hues_client_opts {
 	uint32_t connect_timeout_ms;
 	/* NNG sockets (TCP connections per server). Default 2. */
 	uint32_t sockets;
-	/* Messages in flight per socket. Default 8. nng 1.5.2 degrades with
-	 * thousands of outstanding requests on one socket: keep this small
-	 * and raise sockets instead. */
+	/* Messages in flight per socket. Default 2. Calls that find every
+	 * message busy ride together in the next one (up to max_batch), and
+	 * the server runs a message's calls on one worker, with their writes
+	 * in one commit: few messages with many calls beat many small ones
+	 * (docs/performance.md). Raise sockets, not this, for more servers'
+	 * workers; nng 1.5.2 also degrades with thousands of outstanding
+	 * requests on one socket. */
 	uint32_t inflight_per_socket;
 	/* Most calls carried by one message; 1 disables batching.
 	 * Default 64. */
