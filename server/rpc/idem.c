@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/hash.h"
 #include "hues/status.h"
 
 typedef struct idem_entry idem_entry;
@@ -46,13 +47,7 @@ struct rpc_idem {
 uint64_t
 rpc_idem_hash(const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	uint64_t             h = 14695981039346656037u;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 1099511628211u;
-	}
-	return h;
+	return hash_fnv1a(data, len);
 }
 
 int

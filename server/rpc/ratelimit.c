@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "hues/status.h"
 
 #define MICRO 1000000u
@@ -33,16 +34,6 @@ struct rpc_ratelimit {
 	uint64_t        cap_u;      /* burst, in millionths */
 	uint64_t        rate_per_h; /* tokens per hour */
 };
-
-static uint64_t
-hash_key(const char *s)
-{
-	uint64_t h = 14695981039346656037u; /* FNV-1a */
-	for (; *s; s++) {
-		h = (h ^ (unsigned char) *s) * 1099511628211u;
-	}
-	return h;
-}
 
 int
 rpc_ratelimit_create(uint32_t rate_per_hour, uint32_t burst, size_t max_keys,
@@ -142,7 +133,7 @@ evict(rpc_ratelimit *rl)
 uint32_t
 rpc_ratelimit_take(rpc_ratelimit *rl, const char *key, uint64_t now_ns)
 {
-	uint64_t h    = hash_key(key);
+	uint64_t h    = hash_fnv1a(key, strlen(key));
 	uint32_t wait = 0;
 
 	pthread_mutex_lock(&rl->mtx);

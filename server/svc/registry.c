@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
+
 typedef struct method_slot {
 	const svc_method  *method;
 	const svc_service *owner;
@@ -22,18 +24,6 @@ struct svc_registry {
 	method_slot  *slots;
 	size_t        nslots; /* a power of two, at least twice the methods */
 };
-
-static uint64_t
-hash_name(const char *s, size_t len)
-{
-	/* FNV-1a: method names are short and trusted to be few. */
-	uint64_t h = 14695981039346656037u;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char) s[i];
-		h *= 1099511628211u;
-	}
-	return h;
-}
 
 int
 svc_registry_create(svc_registry **out)
@@ -72,7 +62,7 @@ lookup(const method_slot *slots, size_t nslots, const char *name, size_t len,
 		return NULL;
 	}
 	size_t mask = nslots - 1;
-	for (size_t i = hash_name(name, len) & mask;; i = (i + 1) & mask) {
+	for (size_t i = hash_fnv1a(name, len) & mask;; i = (i + 1) & mask) {
 		const method_slot *s = &slots[i];
 		if (s->method == NULL) {
 			return NULL;
@@ -106,7 +96,7 @@ rebuild(svc_registry *reg, size_t nmethods)
 				free(slots);
 				return HUES_ALREADY_EXISTS;
 			}
-			size_t k = hash_name(m->name, len) & (nslots - 1);
+			size_t k = hash_fnv1a(m->name, len) & (nslots - 1);
 			while (slots[k].method != NULL) {
 				k = (k + 1) & (nslots - 1);
 			}
