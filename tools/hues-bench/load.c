@@ -28,6 +28,7 @@ typedef struct ticket {
 	run           *r;
 	uint64_t       t0;
 	bool           measured; /* --calls: one of the calls measured */
+	load_call      call;     /* with a generator: the call in flight */
 	struct ticket *next_free;
 } ticket;
 
@@ -98,16 +99,49 @@ take_budget(run *r)
 
 static void on_done(hues_result *res, void *arg);
 
+static unsigned
+slot_of(const run *r, const ticket *t)
+{
+	return (unsigned) (t - r->tickets);
+}
+
+/* With a generator, asks it for the next call of t's slot. Returns false
+ * when the slot has no more calls. Without one, t sends load_cfg.req. */
+static bool
+prepare(run *r, ticket *t)
+{
+	const load_gen *g = r->cfg->gen;
+
+	if (g == NULL) {
+		return true;
+	}
+	memset(&t->call, 0, sizeof(t->call));
+	return g->next(g->arg, slot_of(r, t), &t->call);
+}
+
 /* Starts the call of t. On failure the call is counted as an error and
  * the ticket is the caller's again. */
 static int
 issue(run *r, ticket *t)
 {
 	const load_cfg *cfg = r->cfg;
+	int             rv;
 
 	atomic_fetch_add(&r->outstanding, 1);
-	int rv = hues_call_async(r->client, cfg->method, cfg->req, cfg->req_len,
-	    &cfg->call, on_done, t);
+	if (cfg->gen == NULL) {
+		rv = hues_call_async(r->client, cfg->method, cfg->req,
+		    cfg->req_len, &cfg->call, on_done, t);
+	} else {
+		/* The options are copied by the call: a stack copy that
+		 * names this call's caller is enough. */
+		hues_call_opts o = cfg->call;
+		if (t->call.token != NULL) {
+			o.bearer_token = t->call.token;
+		}
+		rv = hues_call_async(r->client,
+		    t->call.method ? t->call.method : cfg->method, t->call.req,
+		    t->call.len, &o, on_done, t);
+	}
 	if (rv != HUES_OK) {
 		tally_count(&r->tallies, TALLY_ERROR, rv, 0, false);
 		atomic_fetch_sub(&r->outstanding, 1);
@@ -132,8 +166,11 @@ closed_next(run *r, ticket *t)
 		}
 		t->measured = true;
 	}
+	if (!prepare(r, t)) {
+		return HUES_OK; /* the generator has no more for this slot */
+	}
 	/* The clock is read last so that latency covers the SDK's work on
-	 * the call and nothing of ours. */
+	 * the call and nothing of ours (the generator's included). */
 	t->t0 = now_ns();
 	return issue(r, t);
 }
@@ -196,6 +233,14 @@ send_due(run *r)
 {
 	ticket *t;
 	while ((t = claim_due(r, now_ns())) != NULL) {
+		if (!prepare(r, t)) {
+			/* A finite generator ran out: so did the schedule. */
+			release(r, t);
+			pthread_mutex_lock(&r->mtx);
+			r->schedule_over = true;
+			pthread_mutex_unlock(&r->mtx);
+			return;
+		}
 		if (issue(r, t) != HUES_OK) {
 			release(r, t);
 			return;
@@ -203,13 +248,23 @@ send_due(run *r)
 	}
 }
 
-/* Decides what a completed call counts as. */
+/* Decides what a completed call counts as; a generator sees every
+ * outcome, so that it can follow a call with the next of a chain. */
 static enum tally_outcome
-judge(run *r, const hues_result *res)
+judge(run *r, const ticket *t, const hues_result *res)
 {
-	int code = hues_result_code(res);
+	const load_gen *g    = r->cfg->gen;
+	int             code = hues_result_code(res);
 
-	if (code == HUES_OK) {
+	if (g != NULL) {
+		size_t      len = 0;
+		const void *p =
+		    code == HUES_OK ? hues_result_payload(res, &len) : NULL;
+		bool right = g->done(g->arg, slot_of(r, t), code, p, len);
+		if (code == HUES_OK) {
+			return right ? TALLY_OK : TALLY_BAD_REPLY;
+		}
+	} else if (code == HUES_OK) {
 		size_t      len;
 		const void *p = hues_result_payload(res, &len);
 		return r->cfg->check == NULL ||
@@ -224,6 +279,14 @@ judge(run *r, const hues_result *res)
 	return TALLY_ERROR;
 }
 
+/* --calls, or a generator that runs out: the window closes with the
+ * last measured call rather than at a set time. */
+static bool
+ends_with_last_call(const load_cfg *cfg)
+{
+	return cfg->calls > 0 || (cfg->gen != NULL && cfg->gen->finite);
+}
+
 static void
 on_done(hues_result *res, void *arg)
 {
@@ -231,22 +294,22 @@ on_done(hues_result *res, void *arg)
 	run     *r  = t->r;
 	uint64_t t1 = now_ns();
 
-	enum tally_outcome o    = judge(r, res);
+	enum tally_outcome o    = judge(r, t, res);
 	int                code = hues_result_code(res);
 	hues_result_free(res);
 
 	bool measured;
 	if (r->cfg->calls > 0) {
 		measured = t->measured;
-		if (measured) {
-			/* The window ends with the last measured call. */
-			uint64_t last = atomic_load(&r->last_done);
-			while (t1 > last && !atomic_compare_exchange_weak(
-			                        &r->last_done, &last, t1)) {
-			}
-		}
 	} else {
 		measured = t1 >= r->win_start && t1 < atomic_load(&r->win_end);
+	}
+	if (measured && ends_with_last_call(r->cfg)) {
+		/* The window ends with the last measured call. */
+		uint64_t last = atomic_load(&r->last_done);
+		while (t1 > last && !atomic_compare_exchange_weak(
+		                        &r->last_done, &last, t1)) {
+		}
 	}
 	tally_count(&r->tallies, o, code, t1 - t->t0, measured);
 	atomic_fetch_add(&r->completions, 1);
@@ -465,8 +528,8 @@ load_run(const load_cfg *cfg, load_report *rep, char *why, size_t whylen)
 		goto fail;
 	}
 	wait_window(&r, pacing, &cpu0, &cpu1);
-	uint64_t end = cfg->calls > 0 ? atomic_load(&r.last_done)
-	                              : atomic_load(&r.win_end);
+	uint64_t end = ends_with_last_call(cfg) ? atomic_load(&r.last_done)
+	                                        : atomic_load(&r.win_end);
 
 	/* After the window: no new calls; those in flight get until their
 	 * deadline (and a second) before destroy cancels them. */

@@ -21,6 +21,38 @@
  */
 typedef bool (*load_check)(const void *payload, size_t len, const void *arg);
 
+/* One call a generator hands the driver. The pointers must stay valid
+ * until the driver's hues_call_async() returns (which copies them). */
+typedef struct load_call {
+	const char *method; /* full name; NULL: load_cfg.method */
+	const void *req;    /* serialized request */
+	size_t      len;
+	const char *token; /* bearer token; NULL: load_cfg.call's */
+} load_call;
+
+/*
+ * A source of calls that differ (requests, callers, methods), instead of
+ * one request sent again and again. A slot is one call in flight: the
+ * driver numbers them 0 .. concurrency - 1 and has at most one call per
+ * slot at a time, so a generator may keep per-slot state (a buffer, a
+ * chain of calls) without locks. next and done run on the driver's and
+ * the SDK's threads, concurrently for different slots.
+ */
+typedef struct load_gen {
+	/* Fills *out with the slot's next call. Returns false when the slot
+	 * has nothing more to send (finite generators only). */
+	bool (*next)(void *arg, unsigned slot, load_call *out);
+	/* Sees how the slot's call ended: its code, and for HUES_OK the
+	 * reply (valid during the call only; NULL otherwise). Returns
+	 * whether an OK reply is right; ignored for other codes. */
+	bool (*done)(void *arg, unsigned slot, int code, const void *payload,
+	    size_t len);
+	void *arg;
+	/* next may return false: the window then ends with the last call,
+	 * or at duration_s if that comes first. */
+	bool finite;
+} load_gen;
+
 typedef struct load_cfg {
 	const char *const *urls;
 	size_t             nurls;
@@ -31,12 +63,14 @@ typedef struct load_cfg {
 	size_t             req_len;
 	load_check         check; /* NULL: any OK reply is right */
 	const void        *check_arg;
-	unsigned           concurrency; /* >= 1 */
-	double             warmup_s;
-	double             duration_s; /* the window; ignored when calls > 0 */
-	uint64_t           calls;      /* > 0: measure this many calls */
-	double             rate;       /* > 0: open loop at rate calls/s */
-	uint32_t           timeout_ms; /* per-call deadline, bounds the drain */
+	/* Not NULL: the calls come from here, and req, check are unused. */
+	const load_gen *gen;
+	unsigned        concurrency; /* >= 1 */
+	double          warmup_s;
+	double          duration_s; /* the window; ignored when calls > 0 */
+	uint64_t        calls;      /* > 0: measure this many calls */
+	double          rate;       /* > 0: open loop at rate calls/s */
+	uint32_t        timeout_ms; /* per-call deadline, bounds the drain */
 	/* Set (by a signal handler) to end the run early; may be NULL. */
 	volatile sig_atomic_t *interrupt;
 } load_cfg;

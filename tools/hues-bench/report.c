@@ -66,7 +66,11 @@ report_human(FILE *f, const report_run *run, const load_report *rep)
 		fprintf(f, "\n  closed loop, %u in flight", cfg->concurrency);
 	}
 	sdk_opts(f, &cfg->client);
-	fprintf(f, ", request %zu B\n", cfg->req_len);
+	if (cfg->gen != NULL) {
+		fprintf(f, ", generated requests\n");
+	} else {
+		fprintf(f, ", request %zu B\n", cfg->req_len);
+	}
 	fprintf(f,
 	    "  window %.2f s after %.1f s warmup%s: %llu calls, %.1f "
 	    "calls/s\n",
@@ -211,9 +215,11 @@ report_result_line(FILE *f, const report_run *run, const load_report *rep)
 
 	fprintf(f,
 	    "RESULT tool=hues method=%s conc=%u qps=%.1f p50_us=%lld "
-	    "p90_us=%lld p99_us=%lld errors=%llu\n",
+	    "p90_us=%lld p99_us=%lld errors=%llu%s%s\n",
 	    run->name, run->cfg->concurrency, qps(rep),
 	    us(hist_quantile(h, 0.50)), us(hist_quantile(h, 0.90)),
-	    us(hist_quantile(h, 0.99)), (unsigned long long) rep->errors);
+	    us(hist_quantile(h, 0.99)), (unsigned long long) rep->errors,
+	    run->extra != NULL && run->extra[0] != '\0' ? " " : "",
+	    run->extra != NULL ? run->extra : "");
 	fflush(f);
 }
