@@ -12,10 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gen.h"
 #include "hues/hues.h"
 #include "load.h"
 #include "report.h"
 #include "request.h"
+#include "tokens.h"
 
 #define DEFAULT_URL  "tcp://127.0.0.1:7483"
 #define ECHO_METHOD  "/hues.v1.Debug/Echo"
@@ -24,6 +26,8 @@
 #define MAX_METADATA 32
 /* The server's default request limit; larger echo payloads cannot work. */
 #define MAX_PAYLOAD (4u << 20)
+/* Minted tokens outlive any run: a day. */
+#define TOKEN_TTL_S 86400
 
 typedef struct flags {
 	const char   *urls[MAX_URLS];
@@ -34,6 +38,13 @@ typedef struct flags {
 	hues_metadata md[MAX_METADATA];
 	size_t        nmd;
 	bool          json;
+	bool          have_duration, have_warmup;
+	/* The Feedback generators (gen.h): kind 0 means none. */
+	gen_opts    g;
+	const char *secret; /* HS256 secret file to mint tokens with */
+	size_t      users;
+	unsigned    print;     /* --print N: show N calls and exit */
+	bool        gen_flags; /* one of the generator's flags was given */
 } flags;
 
 static volatile sig_atomic_t interrupted;
@@ -57,8 +68,10 @@ usage(FILE *f)
 	    "  --url URL                server URL, repeatable "
 	    "[" DEFAULT_URL "]\n"
 	    "  --method M               echo (" ECHO_METHOD "), health\n"
-	    "                           (" CHECK_METHOD
-	    ") or a full name [echo]\n"
+	    "                           (" CHECK_METHOD "), a full name, or a\n"
+	    "                           Feedback generator: submit, "
+	    "get-report,\n"
+	    "                           feed or publish (below) [echo]\n"
 	    "  --request FILE           serialized request message, sent "
 	    "as-is\n"
 	    "  --payload N              echo: N bytes of payload [64]\n"
@@ -80,6 +93,34 @@ usage(FILE *f)
 	    "  --token T                bearer token\n"
 	    "  --metadata k=v           call metadata, repeatable\n"
 	    "  --json                   also print a JSON object on stdout\n"
+	    "\nFeedback generators (realistic requests made before the run):\n"
+	    "  submit      SubmitReport: a category of the default catalog "
+	    "with its\n"
+	    "              attributes, Vietnamese text, a point in Huế, media, "
+	    "a\n"
+	    "              fresh idempotency key per call\n"
+	    "  get-report  GetReport of R1 .. R<ids>, uniformly\n"
+	    "  feed        PublicFeed near a point of the city\n"
+	    "  publish     SubmitReport, then Triage ACCEPT of the report (a\n"
+	    "              coordinator's token): fills a data set that "
+	    "PublicFeed\n"
+	    "              shows; with --reports N the run ends after N\n"
+	    "  --jwt-secret FILE        mint tokens with this HS256 secret "
+	    "(the\n"
+	    "                           server's <data-dir>/jwt-secret)\n"
+	    "  --users N                citizens u1 .. uN, one per call in "
+	    "turn [1000]\n"
+	    "  --ids N                  get-report: report ids 1 .. N\n"
+	    "  --reports N              publish: reports to make [until "
+	    "the window ends]\n"
+	    "  --radius M               feed: metres around the point "
+	    "[1000]\n"
+	    "  --page-size N            feed: items per page [20]\n"
+	    "  --pool N                 SubmitReport requests made ahead "
+	    "[4096]\n"
+	    "  --seed S                 the pool's random seed [1]\n"
+	    "  --print N                print N generated calls, decoded, "
+	    "and exit\n"
 	    "  --help                   print this help\n\n"
 	    "Exit status: 0 after a run with at least one good call, 1 when\n"
 	    "the run failed or no call succeeded, 2 for bad flags.\n",
@@ -149,11 +190,37 @@ add_metadata(flags *fl, char *kv)
 	return 0;
 }
 
+/* The Feedback generators by name; 0 for none. */
+static gen_kind
+gen_kind_of(const char *m)
+{
+	static const struct {
+		const char *name;
+		gen_kind    kind;
+	} kinds[] = {
+		{ "submit", GEN_SUBMIT },
+		{ "get-report", GEN_GET },
+		{ "feed", GEN_FEED },
+		{ "publish", GEN_PUBLISH },
+	};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(m, kinds[i].name) == 0) {
+			return kinds[i].kind;
+		}
+	}
+	return 0;
+}
+
 /* Turns echo, health or a full name into the full name and the short name
  * RESULT lines use. Returns false for anything else. */
 static bool
 resolve_method(const char *m, const char **full, char *name, size_t len)
 {
+	if (gen_kind_of(m) != 0) {
+		*full = gen_method(gen_kind_of(m));
+		snprintf(name, len, "%s", m);
+		return true;
+	}
 	if (strcmp(m, "echo") == 0 || strcmp(m, ECHO_METHOD) == 0) {
 		*full = ECHO_METHOD;
 		snprintf(name, len, "echo");
@@ -178,29 +245,72 @@ resolve_method(const char *m, const char **full, char *name, size_t len)
 	return true;
 }
 
+/* The long options' ids, after every character. */
+enum {
+	F_URL = 256,
+	F_METHOD,
+	F_REQUEST,
+	F_PAYLOAD,
+	F_CONC,
+	F_CONNS,
+	F_INFLIGHT,
+	F_BATCH,
+	F_DURATION,
+	F_CALLS,
+	F_WARMUP,
+	F_RATE,
+	F_TIMEOUT,
+	F_ATTEMPTS,
+	F_TOKEN,
+	F_METADATA,
+	F_JSON,
+	F_SECRET,
+	F_USERS,
+	F_IDS,
+	F_REPORTS,
+	F_RADIUS,
+	F_PAGE,
+	F_POOL,
+	F_SEED,
+	F_PRINT,
+	F_HELP
+};
+
+/* The numeric flags of the Feedback generators. */
+static int
+gen_flag(flags *fl, int c, const char *name, const char *arg)
+{
+	/* By flag, from F_USERS to F_PRINT. */
+	static const unsigned long long max[] = { 1000000, UINT64_MAX,
+		UINT64_MAX, 5000, 100, 1000000, UINT64_MAX, 1000 };
+	static const unsigned long long min[] = { 1, 1, 1, 1, 1, 1, 0, 1 };
+	unsigned long long              u;
+	size_t                          i = (size_t) (c - F_USERS);
+
+	_Static_assert(F_PRINT - F_USERS == 7, "one limit per flag");
+
+	if (i >= sizeof(max) / sizeof(max[0]) || !parse_uint(arg, max[i], &u) ||
+	    u < min[i]) {
+		return bad("--%s wants a number from %llu to %llu, got '%s'",
+		    name, i < 8 ? min[i] : 0, i < 8 ? max[i] : 0, arg);
+	}
+	fl->gen_flags = true;
+	switch (i) {
+	case 0: fl->users = (size_t) u; break;
+	case 1: fl->g.ids = u; break;
+	case 2: fl->g.reports = u; break;
+	case 3: fl->g.radius_m = (uint32_t) u; break;
+	case 4: fl->g.page_size = (uint32_t) u; break;
+	case 5: fl->g.pool = (size_t) u; break;
+	case 6: fl->g.seed = u; break;
+	default: fl->print = (unsigned) u; break;
+	}
+	return 0;
+}
+
 static int
 parse_flags(int argc, char **argv, flags *fl, load_cfg *cfg)
 {
-	enum {
-		F_URL = 256,
-		F_METHOD,
-		F_REQUEST,
-		F_PAYLOAD,
-		F_CONC,
-		F_CONNS,
-		F_INFLIGHT,
-		F_BATCH,
-		F_DURATION,
-		F_CALLS,
-		F_WARMUP,
-		F_RATE,
-		F_TIMEOUT,
-		F_ATTEMPTS,
-		F_TOKEN,
-		F_METADATA,
-		F_JSON,
-		F_HELP
-	};
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, F_URL },
 		{ "method", required_argument, NULL, F_METHOD },
@@ -219,11 +329,19 @@ parse_flags(int argc, char **argv, flags *fl, load_cfg *cfg)
 		{ "token", required_argument, NULL, F_TOKEN },
 		{ "metadata", required_argument, NULL, F_METADATA },
 		{ "json", no_argument, NULL, F_JSON },
+		{ "jwt-secret", required_argument, NULL, F_SECRET },
+		{ "users", required_argument, NULL, F_USERS },
+		{ "ids", required_argument, NULL, F_IDS },
+		{ "reports", required_argument, NULL, F_REPORTS },
+		{ "radius", required_argument, NULL, F_RADIUS },
+		{ "page-size", required_argument, NULL, F_PAGE },
+		{ "pool", required_argument, NULL, F_POOL },
+		{ "seed", required_argument, NULL, F_SEED },
+		{ "print", required_argument, NULL, F_PRINT },
 		{ "help", no_argument, NULL, F_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long u;
-	bool               have_duration = false;
 	int                c, li = 0, rv;
 
 	opterr = 0; /* our own one-line messages */
@@ -281,7 +399,7 @@ parse_flags(int argc, char **argv, flags *fl, load_cfg *cfg)
 				    "--duration wants seconds > 0, got '%s'",
 				    optarg);
 			}
-			have_duration = true;
+			fl->have_duration = true;
 			break;
 		case F_CALLS:
 			if (!parse_uint(optarg, UINT64_MAX, &u) || u == 0) {
@@ -297,6 +415,7 @@ parse_flags(int argc, char **argv, flags *fl, load_cfg *cfg)
 				    "--warmup wants seconds >= 0, got '%s'",
 				    optarg);
 			}
+			fl->have_warmup = true;
 			break;
 		case F_RATE:
 			if (!parse_number(optarg, 1e9, &cfg->rate) ||
@@ -321,6 +440,20 @@ parse_flags(int argc, char **argv, flags *fl, load_cfg *cfg)
 			}
 			break;
 		case F_JSON: fl->json = true; break;
+		case F_SECRET: fl->secret = optarg; break;
+		case F_USERS:
+		case F_IDS:
+		case F_REPORTS:
+		case F_RADIUS:
+		case F_PAGE:
+		case F_POOL:
+		case F_SEED:
+		case F_PRINT:
+			if ((rv = gen_flag(fl, c, longopts[li].name, optarg)) !=
+			    0) {
+				return rv;
+			}
+			break;
 		case F_HELP: usage(stdout); exit(0);
 		case ':': return bad("%s needs a value", argv[optind - 1]);
 		default: return bad("unknown option '%s'", argv[optind - 1]);
@@ -329,8 +462,46 @@ parse_flags(int argc, char **argv, flags *fl, load_cfg *cfg)
 	if (optind < argc) {
 		return bad("unexpected argument '%s'", argv[optind]);
 	}
-	if (have_duration && cfg->calls > 0) {
+	if (fl->have_duration && cfg->calls > 0) {
 		return bad("--duration and --calls exclude each other");
+	}
+	return 0;
+}
+
+/* The generator's share of main(): tokens, then the generator and its
+ * pool. Returns 0, 2 for a flag that does not fit, 1 on other errors. */
+static int
+setup_gen(flags *fl, load_cfg *cfg, tokens *citizens, tokens *staff, gen **out)
+{
+	char why[512];
+
+	if (fl->secret != NULL) {
+		size_t n = fl->users > 0 ? fl->users : 1000;
+		if (tokens_mint(citizens, fl->secret, "u", "citizen", n,
+		        TOKEN_TTL_S, why, sizeof(why)) != 0 ||
+		    (fl->g.kind == GEN_PUBLISH &&
+		        tokens_mint(staff, fl->secret, "ioc", "coordinator", 1,
+		            TOKEN_TTL_S, why, sizeof(why)) != 0)) {
+			fprintf(stderr, "hues-bench: %s\n", why);
+			return 1;
+		}
+		fl->g.citizens    = citizens;
+		fl->g.coordinator = staff->n > 0 ? staff->tok[0] : NULL;
+	} else if (fl->users > 0) {
+		return bad("--users needs --jwt-secret to mint their tokens");
+	}
+	if (fl->g.kind == GEN_PUBLISH && fl->g.reports > 0) {
+		/* Until the reports are made; --duration still caps it. */
+		if (!fl->have_duration) {
+			cfg->duration_s = 86400;
+		}
+		if (!fl->have_warmup) {
+			cfg->warmup_s = 0;
+		}
+	}
+	fl->g.slots = fl->print > 0 ? 1 : cfg->concurrency;
+	if (gen_create(&fl->g, out, why, sizeof(why)) != 0) {
+		return bad("%s", why);
 	}
 	return 0;
 }
@@ -341,12 +512,15 @@ main(int argc, char **argv)
 	static flags       fl;
 	static load_cfg    cfg;
 	static load_report rep;
-	request            rq = { 0 };
-	report_run         run;
-	char               name[64], why[256];
+	request            rq       = { 0 };
+	report_run         run      = { 0 };
+	tokens             citizens = { 0 }, staff = { 0 };
+	gen               *g = NULL;
+	char               name[64], why[256], words[256] = "";
 	int                rv, status = 1;
 
 	fl.payload      = -1;
+	fl.g.seed       = 1;
 	cfg.concurrency = 1;
 	cfg.warmup_s    = 1;
 	cfg.duration_s  = 5;
@@ -359,9 +533,32 @@ main(int argc, char **argv)
 	}
 	if (!resolve_method(fl.method ? fl.method : "echo", &cfg.method, name,
 	        sizeof(name))) {
-		return bad("--method wants echo, health or a full name such as "
-		           "%s, got '%s'",
+		return bad("--method wants echo, health, submit, get-report, "
+		           "feed, publish or a full name such as %s, got '%s'",
 		    ECHO_METHOD, fl.method);
+	}
+	fl.g.kind = gen_kind_of(fl.method ? fl.method : "echo");
+	if (fl.g.kind == 0 && (fl.gen_flags || fl.secret != NULL)) {
+		return bad("the generator flags go with --method submit, "
+		           "get-report, feed or publish");
+	}
+	if (fl.g.kind != 0 && fl.request_file != NULL) {
+		return bad("--request and a generator exclude each other");
+	}
+	if (fl.g.kind != 0) {
+		if ((rv = setup_gen(&fl, &cfg, &citizens, &staff, &g)) != 0) {
+			tokens_fini(&citizens);
+			tokens_fini(&staff);
+			return rv;
+		}
+		if (fl.print > 0) {
+			status = gen_print(stdout, g, fl.print) ? 0 : 1;
+			gen_destroy(g);
+			tokens_fini(&citizens);
+			tokens_fini(&staff);
+			return status;
+		}
+		cfg.gen = gen_hooks(g);
 	}
 	bool echo = strcmp(cfg.method, ECHO_METHOD) == 0;
 	if (fl.payload >= 0 && (!echo || fl.request_file != NULL)) {
@@ -372,7 +569,8 @@ main(int argc, char **argv)
 		if (!request_load(&rq, fl.request_file, why, sizeof(why))) {
 			return bad("--request %s", why);
 		}
-	} else if (!request_build(
+	} else if (g == NULL &&
+	           !request_build(
 	               &rq, echo, fl.payload >= 0 ? (size_t) fl.payload : 64)) {
 		fprintf(stderr, "hues-bench: out of memory\n");
 		return 1;
@@ -408,10 +606,15 @@ main(int argc, char **argv)
 	run.name    = name;
 	run.cfg     = &cfg;
 	run.payload = cfg.check != NULL ? rq.payload_len : 0;
+	run.extra   = words;
 	if ((rv = load_run(&cfg, &rep, why, sizeof(why))) != HUES_OK) {
 		fprintf(stderr, "hues-bench: %s\n", why);
 	} else {
 		report_human(stderr, &run, &rep);
+		if (g != NULL) {
+			gen_summary(stderr, g);
+			gen_result_words(g, words, sizeof(words));
+		}
 		if (fl.json) {
 			report_json(stdout, &run, &rep);
 		}
@@ -426,5 +629,8 @@ main(int argc, char **argv)
 		_exit(status);
 	}
 	request_fini(&rq);
+	gen_destroy(g);
+	tokens_fini(&citizens);
+	tokens_fini(&staff);
 	return status;
 }
