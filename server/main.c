@@ -276,7 +276,10 @@ main(int argc, char **argv)
 	}
 	svc_env env = {.debug_methods = cfg.debug_methods,
 	    .draining      = &draining,
-	    .store         = st};
+	    .store         = st,
+	    .holidays      = cfg.holidays,
+	    .rating_window_s = cfg.rating_window_s,
+	    .sweep_ms      = cfg.sweep_ms};
 	if (svc_registry_create(&reg) != HUES_OK ||
 	    services_register_all(reg, &env) != HUES_OK) {
 		fprintf(stderr, "hues-server: cannot set up services\n");

@@ -91,6 +91,16 @@ static const option_def options[] = {
     {"write_burst", T_UINT, OFF(write_burst), "60", 1, 1000000,
         "write calls a caller may make at once before the hourly rate applies",
         NULL},
+    {"holidays", T_STR, OFF(holidays), NULL, 0, 0,
+        "public holidays for resolve-by deadlines, YYYY-MM-DD separated by "
+        "commas (unset: the demo list of 2025-2026)",
+        NULL},
+    {"rating_window_s", T_UINT, OFF(rating_window_s), "604800", 0,
+        31536000, "seconds a resolved report may be rated; dissatisfied "
+        "within it reopens", NULL},
+    {"sweep_ms", T_UINT, OFF(sweep_ms), "60000", 10, 86400000,
+        "how often resolved reports past their rating window are closed",
+        NULL},
     {"production", T_BOOL, OFF(production), "false", 0, 0,
         "refuse weak settings (HS256 secrets under 32 bytes)", NULL},
 };

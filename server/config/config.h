@@ -40,6 +40,9 @@ typedef struct hues_config {
 	bool      production; /* refuse weak settings instead of warning */
 	unsigned  write_rate_per_hour; /* abuse limit per caller; 0: none */
 	unsigned  write_burst;
+	char     *holidays;         /* feedback SLA: NULL = demo list */
+	unsigned  rating_window_s;  /* resolved reports may be rated this long */
+	unsigned  sweep_ms;         /* how often expired ratings are closed */
 } hues_config;
 
 enum {

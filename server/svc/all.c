@@ -4,6 +4,7 @@
 #include "svc/all.h"
 
 #include "svc/debug/debug.h"
+#include "svc/feedback/feedback.h"
 #include "svc/health/health.h"
 #include "svc/identity/identity.h"
 #include "svc/reflection/reflection.h"
@@ -29,6 +30,19 @@ services_register_all(svc_registry *reg, const svc_env *env)
 	if ((rv = debug_service(env->debug_methods, env->store, &s)) != HUES_OK ||
 	    (rv = svc_registry_add(reg, &s)) != HUES_OK) {
 		return rv;
+	}
+	if (env->store != NULL) {
+		feedback_opts fo = {.store = env->store,
+		    .holidays            = env->holidays,
+		    .rating_window_s     = env->rating_window_s,
+		    .sweep_ms            = env->sweep_ms};
+		if ((rv = feedback_service(&fo, &s)) != HUES_OK) {
+			return rv;
+		}
+		if ((rv = svc_registry_add(reg, &s)) != HUES_OK) {
+			s.destroy(s.state);
+			return rv;
+		}
 	}
 	return HUES_OK;
 }

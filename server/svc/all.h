@@ -17,8 +17,14 @@ typedef struct svc_env {
 	bool debug_methods;
 	/* True while the server drains; Health reports NOT_SERVING. */
 	const atomic_bool *draining;
-	/* The store, for services that keep data; NULL in some tests. */
+	/* The store, for services that keep data; NULL in some tests (the
+	 * Feedback service is then not served). */
 	store *store;
+	/* Feedback: holidays ("YYYY-MM-DD" list; NULL: the demo list), the
+	 * rating window and how often its sweep runs. */
+	const char *holidays;
+	int64_t     rating_window_s;
+	unsigned    sweep_ms;
 } svc_env;
 
 /*

@@ -256,11 +256,38 @@ typedef struct sdk_row {
 static const sdk_row sdk_methods[] = {HUES_METHODS(SDK_ROW)};
 #undef SDK_ROW
 
+/* The services that keep data (Feedback) need a store: one in a temp dir
+ * for the whole group. */
+static store *st;
+static char   st_dir[] = "/tmp/hues-registry-test.XXXXXX";
+
+static int
+group_setup(void **state)
+{
+	char       err[256];
+	(void) state;
+	assert_non_null(mkdtemp(st_dir));
+	store_opts o = {.dir = st_dir, .map_size = 64u << 20};
+	assert_int_equal(store_open(&o, &st, err, sizeof(err)), HUES_OK);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	char cmd[128];
+	(void) state;
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", st_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 static svc_registry *
 register_all(bool debug)
 {
 	static atomic_bool draining;
-	svc_env       env = {.debug_methods = debug, .draining = &draining};
+	svc_env       env = {.debug_methods = debug, .draining = &draining,
+	          .store = st, .rating_window_s = 7 * 86400};
 	svc_registry *reg = make();
 	assert_int_equal(services_register_all(reg, &env), HUES_OK);
 	return reg;
@@ -288,8 +315,8 @@ test_registry_register_all_debug_methods(void **state)
 		assert_non_null(find(on, test_only[i], NULL));
 		assert_null(find(off, test_only[i], NULL));
 	}
-	assert_int_equal(svc_registry_count(on), 4);
-	assert_int_equal(svc_registry_count(off), 4);
+	assert_int_equal(svc_registry_count(on), 5);
+	assert_int_equal(svc_registry_count(off), 5);
 	svc_registry_destroy(on);
 	svc_registry_destroy(off);
 }
@@ -346,5 +373,5 @@ main(void)
 	    cmocka_unit_test(test_registry_register_all_debug_methods),
 	    cmocka_unit_test(test_registry_register_all_rows_are_complete),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

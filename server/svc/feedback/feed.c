@@ -1,0 +1,459 @@
+/*
+ * feed.c - PublicFeed: published reports with filters, near a point
+ * (nearest first), in a box (by index cell), or over the whole province
+ * (newest first). Every scan reads index summaries and loads only the
+ * reports it returns; near a point it widens a circle from 150 m until a
+ * page is full, so a dense city centre costs a few cells, not the 5 km.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "svc/feedback/fb.h"
+#include "svc/feedback/validate.h"
+
+/* Index entries one call may read before it answers with what it has
+ * (and a token to go on): bounds a call whose filters match little. */
+#define SCAN_BUDGET 200000
+#define NEAR_CELLS  32
+#define BOX_CELLS   64
+#define NEAR_START_M 150.0
+
+typedef struct feed_filter {
+	const Hues__V1__PublicFeedRequest *req;
+	bool                               has_box;
+	feedback_bbox                      box;
+} feed_filter;
+
+static bool
+passes(const feed_filter *f, const fb_summary *s)
+{
+	const Hues__V1__PublicFeedRequest *q = f->req;
+
+	if (!s->published) {
+		return false;
+	}
+	if (q->category[0] != '\0' &&
+	    !fb_summary_is(s->category, s->category_len, q->category)) {
+		return false;
+	}
+	if (q->ward_code[0] != '\0' &&
+	    !fb_summary_is(s->ward, s->ward_len, q->ward_code)) {
+		return false;
+	}
+	if (q->since != 0 && s->submitted_at < q->since) {
+		return false;
+	}
+	if (q->until != 0 && s->submitted_at >= q->until) {
+		return false;
+	}
+	if (f->has_box &&
+	    !feedback_bbox_contains(&f->box, (feedback_point) {s->lat, s->lon})) {
+		return false;
+	}
+	return fb_state_wanted(s->state, q->states, q->n_states);
+}
+
+/* The request's filters, for page tokens. */
+static uint32_t
+filters_hash(const Hues__V1__PublicFeedRequest *q)
+{
+	uint32_t h = fb_page_hash_str(0, q->category);
+	h          = fb_page_hash_str(h, q->ward_code);
+	h = fb_page_hash(h, q->states, q->n_states * sizeof(*q->states));
+	h = fb_page_hash(h, &q->since, sizeof(q->since));
+	h = fb_page_hash(h, &q->until, sizeof(q->until));
+	if (q->area_case == HUES__V1__PUBLIC_FEED_REQUEST__AREA_BBOX) {
+		h = fb_page_hash(h, &q->bbox->south, sizeof(double));
+		h = fb_page_hash(h, &q->bbox->west, sizeof(double));
+		h = fb_page_hash(h, &q->bbox->north, sizeof(double));
+		h = fb_page_hash(h, &q->bbox->east, sizeof(double));
+	} else if (q->area_case == HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR) {
+		const Hues__V1__GeoPoint *c = q->near->center;
+		double lat = c != NULL ? c->latitude : 0, lon = c != NULL ? c->longitude : 0;
+		h = fb_page_hash(h, &lat, sizeof(lat));
+		h = fb_page_hash(h, &lon, sizeof(lon));
+		h = fb_page_hash(h, &q->near->radius_m, sizeof(q->near->radius_m));
+	}
+	return fb_page_hash(h, &q->area_case, sizeof(q->area_case));
+}
+
+/* Loads the report of a summary into an item of the public view. */
+static Hues__V1__FeedItem *
+item(svc_call *call, fb_service *svc, store_txn *txn, uint64_t seq, double d)
+{
+	ProtobufCAllocator pa;
+	Hues__V1__Report  *r;
+
+	fb_call_allocator(call, &pa);
+	if (fb_report_load(txn, &svc->t, seq, &pa, &r) != HUES_OK) {
+		return NULL;
+	}
+	fb_view_apply(call, r, FB_VIEW_PUBLIC);
+	Hues__V1__FeedItem *it =
+	    call_new_message(call, &hues__v1__feed_item__descriptor);
+	it->report     = r;
+	it->distance_m = d;
+	return it;
+}
+
+/* ----- near a point ------------------------------------------------------- */
+
+typedef struct hit {
+	double   d;
+	uint64_t seq;
+} hit;
+
+static bool
+before(double d1, uint64_t s1, double d2, uint64_t s2)
+{
+	return d1 < d2 || (d1 == d2 && s1 < s2);
+}
+
+/* Keeps the want best hits, sorted by (distance, id). */
+static void
+keep(hit *h, size_t *n, size_t want, double d, uint64_t seq)
+{
+	size_t i;
+	if (*n == want) {
+		if (!before(d, seq, h[want - 1].d, h[want - 1].seq)) {
+			return;
+		}
+		i = want - 1;
+	} else {
+		i = (*n)++;
+	}
+	while (i > 0 && before(d, seq, h[i - 1].d, h[i - 1].seq)) {
+		h[i] = h[i - 1];
+		i--;
+	}
+	h[i] = (hit) {d, seq};
+}
+
+/* The finest cover of the circle with at most NEAR_CELLS cells. */
+static int
+cover(feedback_point c, double r, feedback_cell *cells, size_t *n)
+{
+	for (unsigned p = FB_GEO_KEY_LEN; p >= 1; p--) {
+		if (feedback_geo_cover_circle(c, r, p, cells, NEAR_CELLS, n) ==
+		    HUES_OK) {
+			return HUES_OK;
+		}
+	}
+	return HUES_OUT_OF_RANGE;
+}
+
+static int
+feed_near(svc_call *call, fb_service *svc, store_txn *txn,
+    const feed_filter *f, uint32_t size, const void *last, size_t lastn,
+    uint32_t h, Hues__V1__PublicFeedResponse *resp)
+{
+	const Hues__V1__Circle *q = f->req->near;
+	feedback_point c = {q->center->latitude, q->center->longitude};
+	double         R = q->radius_m;
+	double         last_d = -1;
+	uint64_t       last_seq = 0;
+	size_t         want = size + 1; /* one more says there is a next page */
+	hit           *hits = call_alloc(call, want * sizeof(*hits));
+	size_t         nhits = 0, scanned = 0;
+	feedback_cell  cells[NEAR_CELLS];
+
+	if (lastn != 0) {
+		if (lastn != sizeof(double) + sizeof(uint64_t)) {
+			call_violation(call, "page_token", "malformed");
+			return call_invalid(call);
+		}
+		memcpy(&last_d, last, sizeof(double));
+		memcpy(&last_seq, (const char *) last + sizeof(double), 8);
+	}
+	double rr = fmax(NEAR_START_M, last_d * 1.5);
+	for (;;) {
+		if (rr > R) {
+			rr = R;
+		}
+		size_t ncells;
+		if (cover(c, rr, cells, &ncells) != HUES_OK) {
+			return call_fail(call, HUES_INTERNAL, "no cover");
+		}
+		nhits = 0;
+		for (size_t i = 0; i < ncells; i++) {
+			if (nhits == want && cells[i].min_distance_m > hits[want - 1].d) {
+				break;
+			}
+			store_range r = {.prefix = cells[i].hash,
+			    .prefix_len          = strlen(cells[i].hash)};
+			store_cursor *cur;
+			store_item    it;
+			if (store_cursor_open(txn, svc->t.geo, &r, &cur) != HUES_OK) {
+				return call_fail(call, HUES_INTERNAL, "cannot scan");
+			}
+			while (store_cursor_next(cur, &it) == HUES_OK) {
+				fb_summary s;
+				scanned++;
+				if (!fb_summary_decode(it.val, it.vlen, &s) ||
+				    !passes(f, &s)) {
+					continue;
+				}
+				double d = feedback_distance_m(
+				    c, (feedback_point) {s.lat, s.lon});
+				if (d > rr ||
+				    (lastn != 0 && !before(last_d, last_seq, d, s.seq))) {
+					continue;
+				}
+				keep(hits, &nhits, want, d, s.seq);
+			}
+			store_cursor_close(cur);
+		}
+		if (nhits == want || rr >= R || scanned > SCAN_BUDGET) {
+			break;
+		}
+		rr *= 3;
+	}
+	size_t n = nhits < size ? nhits : size;
+	resp->items = call_alloc(call, (n + 1) * sizeof(*resp->items));
+	for (size_t i = 0; i < n; i++) {
+		Hues__V1__FeedItem *it = item(call, svc, txn, hits[i].seq, hits[i].d);
+		if (it != NULL) {
+			resp->items[resp->n_items++] = it;
+		}
+	}
+	if (nhits > size || (rr < R && n > 0)) {
+		uint8_t tok[sizeof(double) + sizeof(uint64_t)];
+		memcpy(tok, &hits[n - 1].d, sizeof(double));
+		memcpy(tok + sizeof(double), &hits[n - 1].seq, 8);
+		resp->next_page_token =
+		    fb_page_token(call, FB_PAGE_FEED_NEAR, h, tok, sizeof(tok));
+	}
+	return HUES_OK;
+}
+
+/* ----- a box -------------------------------------------------------------- */
+
+static int
+box_cover(const feedback_bbox *b, feedback_cell *cells, size_t *n)
+{
+	for (unsigned p = FB_GEO_KEY_LEN; p >= 1; p--) {
+		if (feedback_geo_cover_bbox(b, p, cells, BOX_CELLS, n) == HUES_OK) {
+			return HUES_OK;
+		}
+	}
+	return HUES_OUT_OF_RANGE;
+}
+
+/* Scans cells in hash order, each newest key first; the token is the
+ * cell's index and the last key. */
+static int
+feed_box(svc_call *call, fb_service *svc, store_txn *txn,
+    const feed_filter *f, uint32_t size, const void *last, size_t lastn,
+    uint32_t h, Hues__V1__PublicFeedResponse *resp)
+{
+	feedback_cell cells[BOX_CELLS];
+	size_t        ncells, scanned = 0, first = 0;
+	const uint8_t *lk = NULL;
+	size_t         lkn = 0;
+
+	if (box_cover(&f->box, cells, &ncells) != HUES_OK) {
+		return call_fail(call, HUES_INTERNAL, "no cover");
+	}
+	if (lastn != 0) {
+		uint16_t ci;
+		if (lastn < 2 + 1) {
+			call_violation(call, "page_token", "malformed");
+			return call_invalid(call);
+		}
+		memcpy(&ci, last, 2);
+		first = ci;
+		lk    = (const uint8_t *) last + 2;
+		lkn   = lastn - 2;
+		if (first >= ncells) {
+			call_violation(call, "page_token", "malformed");
+			return call_invalid(call);
+		}
+	}
+	resp->items = call_alloc(call, size * sizeof(*resp->items));
+	uint8_t  key[STORE_KEY_MAX + 2];
+	size_t   keyn = 0;
+	uint16_t cell = 0;
+	bool     more = false;
+	for (size_t i = first; i < ncells && !more; i++) {
+		store_range r = {.prefix = cells[i].hash,
+		    .prefix_len          = strlen(cells[i].hash),
+		    .flags               = STORE_RANGE_REVERSE};
+		if (i == first && lk != NULL) {
+			r.hi     = lk;
+			r.hi_len = lkn;
+		}
+		store_cursor *cur;
+		store_item    it;
+		if (store_cursor_open(txn, svc->t.geo, &r, &cur) != HUES_OK) {
+			return call_fail(call, HUES_INTERNAL, "cannot scan");
+		}
+		while (store_cursor_next(cur, &it) == HUES_OK) {
+			fb_summary s;
+			if (++scanned > SCAN_BUDGET) {
+				more = true; /* go on from the last key next time */
+				break;
+			}
+			if (!fb_summary_decode(it.val, it.vlen, &s) || !passes(f, &s)) {
+				continue;
+			}
+			if (resp->n_items == size) {
+				more = true;
+				break;
+			}
+			Hues__V1__FeedItem *x = item(call, svc, txn, s.seq, 0);
+			if (x != NULL) {
+				resp->items[resp->n_items++] = x;
+			}
+			memcpy(key + 2, it.key, it.klen);
+			keyn = it.klen;
+			cell = (uint16_t) i;
+		}
+		store_cursor_close(cur);
+	}
+	if (more && keyn > 0) {
+		memcpy(key, &cell, 2);
+		resp->next_page_token =
+		    fb_page_token(call, FB_PAGE_FEED_BOX, h, key, keyn + 2);
+	}
+	return HUES_OK;
+}
+
+/* ----- the province, newest first ------------------------------------------ */
+
+static int
+feed_time(svc_call *call, fb_service *svc, store_txn *txn,
+    const feed_filter *f, uint32_t size, const void *last, size_t lastn,
+    uint32_t h, Hues__V1__PublicFeedResponse *resp)
+{
+	store_key   hi;
+	store_range r = {.flags = STORE_RANGE_REVERSE};
+	size_t      scanned = 0;
+	uint64_t    last_seq = 0;
+	bool        more = false;
+
+	if (lastn != 0) {
+		uint64_t seq;
+		if (lastn != sizeof(seq)) {
+			call_violation(call, "page_token", "malformed");
+			return call_invalid(call);
+		}
+		memcpy(&seq, last, sizeof(seq));
+		store_key_init(&hi);
+		store_key_u64(&hi, seq);
+		r.hi     = store_key_data(&hi);
+		r.hi_len = store_key_len(&hi);
+	}
+	store_cursor *cur;
+	store_item    it;
+	if (store_cursor_open(txn, svc->t.time, &r, &cur) != HUES_OK) {
+		return call_fail(call, HUES_INTERNAL, "cannot scan");
+	}
+	resp->items = call_alloc(call, size * sizeof(*resp->items));
+	while (store_cursor_next(cur, &it) == HUES_OK) {
+		fb_summary s;
+		if (++scanned > SCAN_BUDGET) {
+			more = last_seq != 0;
+			break;
+		}
+		if (!fb_summary_decode(it.val, it.vlen, &s) || !passes(f, &s)) {
+			continue;
+		}
+		if (resp->n_items == size) {
+			more = true;
+			break;
+		}
+		Hues__V1__FeedItem *x = item(call, svc, txn, s.seq, 0);
+		if (x != NULL) {
+			resp->items[resp->n_items++] = x;
+		}
+		last_seq = s.seq;
+	}
+	store_cursor_close(cur);
+	if (more) {
+		resp->next_page_token = fb_page_token(
+		    call, FB_PAGE_FEED_TIME, h, &last_seq, sizeof(last_seq));
+	}
+	return HUES_OK;
+}
+
+static bool
+check_filters(svc_call *call, fb_service *svc,
+    const Hues__V1__PublicFeedRequest *q)
+{
+	bool ok = true;
+	const feedback_catalog *cat = fb_catalog_hold(svc);
+	if (q->category[0] != '\0' &&
+	    feedback_catalog_category(cat, q->category) == NULL) {
+		call_violation(call, "category", "unknown category");
+		ok = false;
+	}
+	if (q->ward_code[0] != '\0' &&
+	    feedback_catalog_ward(cat, q->ward_code) == NULL) {
+		call_violation(call, "ward_code", "unknown ward");
+		ok = false;
+	}
+	fb_catalog_release(svc);
+	ok &= fb_states_check(call, "states", q->states, q->n_states);
+	if (q->since < 0 || q->until < 0 ||
+	    (q->until != 0 && q->until <= q->since)) {
+		call_violation(call, "until", "after since (Unix seconds)");
+		ok = false;
+	}
+	return ok;
+}
+
+int
+fb_public_feed(svc_call *call, const void *reqp, void *respp)
+{
+	const Hues__V1__PublicFeedRequest *req  = reqp;
+	Hues__V1__PublicFeedResponse      *resp = respp;
+	fb_service                        *svc  = call_state(call);
+	feed_filter                        f    = {.req = req};
+	fb_page_kind                       kind = FB_PAGE_FEED_TIME;
+	uint32_t                           size;
+	const void                        *last;
+	size_t                             lastn;
+	store_txn                         *txn;
+	int                                rv;
+
+	check_filters(call, svc, req);
+	if (req->area_case == HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR) {
+		const Hues__V1__Circle *c = req->near;
+		feedback_point p = {0, 0};
+		if (c->center != NULL) {
+			p = (feedback_point) {c->center->latitude, c->center->longitude};
+		}
+		feedback_check_circle(call, "near", c->center != NULL, p, c->radius_m);
+		kind = FB_PAGE_FEED_NEAR;
+	} else if (req->area_case == HUES__V1__PUBLIC_FEED_REQUEST__AREA_BBOX) {
+		f.box = (feedback_bbox) {req->bbox->south, req->bbox->west,
+		    req->bbox->north, req->bbox->east};
+		f.has_box = true;
+		feedback_check_bbox(call, "bbox", &f.box);
+		kind = FB_PAGE_FEED_BOX;
+	}
+	uint32_t h = filters_hash(req);
+	rv         = fb_page_size(call, req->page_size, &size);
+	if (fb_page_parse(call, req->page_token, kind, h, &last, &lastn) !=
+	        HUES_OK ||
+	    rv != HUES_OK || call_violation_count(call) > 0) {
+		return call_invalid(call);
+	}
+	if ((rv = fb_read_begin(svc, call, &txn)) != HUES_OK) {
+		return rv;
+	}
+	switch (kind) {
+	case FB_PAGE_FEED_NEAR:
+		rv = feed_near(call, svc, txn, &f, size, last, lastn, h, resp);
+		break;
+	case FB_PAGE_FEED_BOX:
+		rv = feed_box(call, svc, txn, &f, size, last, lastn, h, resp);
+		break;
+	default:
+		rv = feed_time(call, svc, txn, &f, size, last, lastn, h, resp);
+		break;
+	}
+	fb_read_end(svc);
+	return rv;
+}

@@ -1,0 +1,497 @@
+/*
+ * records.c - report ids, the summary kept in index values, the keys of
+ * every index, and saving a report with its index entries and outbox
+ * events in one write transaction.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "svc/feedback/fb.h"
+
+void
+fb_id_format(uint64_t seq, char out[FB_ID_LEN + 1])
+{
+	snprintf(out, FB_ID_LEN + 1, "R%010" PRIu64, seq % 10000000000u);
+}
+
+bool
+fb_id_parse(const char *id, uint64_t *seq)
+{
+	uint64_t v = 0;
+
+	if (id == NULL || id[0] != 'R' || strlen(id) != FB_ID_LEN) {
+		return false;
+	}
+	for (size_t i = 1; i < FB_ID_LEN; i++) {
+		if (id[i] < '0' || id[i] > '9') {
+			return false;
+		}
+		v = v * 10 + (uint64_t) (id[i] - '0');
+	}
+	if (v == 0) {
+		return false;
+	}
+	*seq = v;
+	return true;
+}
+
+int
+fb_id_require(svc_call *call, const char *field, const char *id,
+    uint64_t *seq)
+{
+	if (fb_id_parse(id, seq)) {
+		return HUES_OK;
+	}
+	call_violation(call, field, "a report id is R and ten digits");
+	return call_invalid(call);
+}
+
+/* ----- summary ---------------------------------------------------------- */
+
+static size_t
+len_of(const char *s)
+{
+	return s != NULL ? strlen(s) : 0;
+}
+
+void
+fb_summary_of(const Hues__V1__Report *r, uint64_t seq, fb_summary *out)
+{
+	const Hues__V1__GeoPoint *pt =
+	    r->location != NULL ? r->location->point : NULL;
+	const char *ward = r->location != NULL ? r->location->ward_code : NULL;
+
+	*out = (fb_summary) {
+	    .seq             = seq,
+	    .submitted_at    = r->submitted_at,
+	    .ack_by          = r->acknowledge_by,
+	    .resolve_by      = r->resolve_by,
+	    .acknowledged_at = r->acknowledged_at,
+	    .resolved_at     = r->resolved_at,
+	    .lat             = pt != NULL ? pt->latitude : 0,
+	    .lon             = pt != NULL ? pt->longitude : 0,
+	    .state           = (uint8_t) r->state,
+	    .published       = r->published ? 1 : 0,
+	    .rating = (uint8_t) (r->rating != NULL ? r->rating->rating : 0),
+	    .reopen_count = (uint8_t) (r->reopen_count > 255 ? 255
+	                                                     : r->reopen_count),
+	    .category     = r->category,
+	    .category_len = len_of(r->category),
+	    .ward         = ward,
+	    .ward_len     = len_of(ward),
+	    .agency       = r->agency,
+	    .agency_len   = len_of(r->agency),
+	};
+}
+
+/* The layout: seq, five times, lat, lon (8 bytes each, host order: the
+ * data dir is not portable between architectures, like LMDB's own), four
+ * bytes, then three strings of a length byte and their bytes. */
+static uint8_t *
+put8(uint8_t *p, const void *v)
+{
+	memcpy(p, v, 8);
+	return p + 8;
+}
+
+static uint8_t *
+put_str(uint8_t *p, const char *s, size_t n)
+{
+	if (n > FEEDBACK_MAX_CODE) {
+		n = FEEDBACK_MAX_CODE;
+	}
+	*p++ = (uint8_t) n;
+	if (n > 0) {
+		memcpy(p, s, n);
+	}
+	return p + n;
+}
+
+size_t
+fb_summary_encode(const fb_summary *s, uint8_t buf[FB_SUMMARY_MAX])
+{
+	uint8_t *p = buf;
+	p          = put8(p, &s->seq);
+	p          = put8(p, &s->submitted_at);
+	p          = put8(p, &s->ack_by);
+	p          = put8(p, &s->resolve_by);
+	p          = put8(p, &s->acknowledged_at);
+	p          = put8(p, &s->resolved_at);
+	p          = put8(p, &s->lat);
+	p          = put8(p, &s->lon);
+	*p++       = s->state;
+	*p++       = s->published;
+	*p++       = s->rating;
+	*p++       = s->reopen_count;
+	p          = put_str(p, s->category, s->category_len);
+	p          = put_str(p, s->ward, s->ward_len);
+	p          = put_str(p, s->agency, s->agency_len);
+	return (size_t) (p - buf);
+}
+
+bool
+fb_summary_decode(const void *v, size_t n, fb_summary *out)
+{
+	const uint8_t *p   = v;
+	const uint8_t *end = p + n;
+
+	if (n < 8 * 8 + 4 + 3) {
+		return false;
+	}
+	memcpy(&out->seq, p, 8);
+	memcpy(&out->submitted_at, p + 8, 8);
+	memcpy(&out->ack_by, p + 16, 8);
+	memcpy(&out->resolve_by, p + 24, 8);
+	memcpy(&out->acknowledged_at, p + 32, 8);
+	memcpy(&out->resolved_at, p + 40, 8);
+	memcpy(&out->lat, p + 48, 8);
+	memcpy(&out->lon, p + 56, 8);
+	p += 64;
+	out->state        = *p++;
+	out->published    = *p++;
+	out->rating       = *p++;
+	out->reopen_count = *p++;
+	const char **strs[3] = {&out->category, &out->ward, &out->agency};
+	size_t      *lens[3] = {&out->category_len, &out->ward_len,
+	         &out->agency_len};
+	for (int i = 0; i < 3; i++) {
+		if (p >= end || (size_t) (end - p) < 1u + *p) {
+			return false;
+		}
+		*lens[i] = *p;
+		*strs[i] = (const char *) p + 1;
+		p += 1 + *lens[i];
+	}
+	return true;
+}
+
+bool
+fb_summary_is(const char *field, size_t len, const char *s)
+{
+	size_t n = len_of(s);
+	return n == len && (n == 0 || memcmp(field, s, n) == 0);
+}
+
+/* ----- keys --------------------------------------------------------------- */
+
+void
+fb_geohash(double lat, double lon, char out[FB_GEO_KEY_LEN + 1])
+{
+	feedback_point p = {lat, lon};
+	if (feedback_geohash_encode(p, FB_GEO_KEY_LEN, out) != HUES_OK) {
+		memset(out, '0', FB_GEO_KEY_LEN);
+		out[FB_GEO_KEY_LEN] = '\0';
+	}
+}
+
+static void
+key_seq(store_key *k, uint64_t seq)
+{
+	store_key_init(k);
+	store_key_u64(k, seq);
+}
+
+static void
+key_geo(store_key *k, const fb_summary *s)
+{
+	char gh[FB_GEO_KEY_LEN + 1];
+	fb_geohash(s->lat, s->lon, gh);
+	store_key_init(k);
+	store_key_bytes(k, gh, FB_GEO_KEY_LEN);
+	store_key_u64(k, s->seq);
+}
+
+static void
+key_open(store_key *k, const fb_summary *s)
+{
+	char gh[FB_GEO_KEY_LEN + 1];
+	fb_geohash(s->lat, s->lon, gh);
+	store_key_init(k);
+	store_key_str(k, s->category, s->category_len);
+	store_key_bytes(k, gh, FB_GEO_KEY_LEN);
+	store_key_u64(k, s->seq);
+}
+
+static uint32_t
+month_of(int64_t t)
+{
+	char day[11];
+	feedback_day_format(feedback_day_of(t), day);
+	return (uint32_t) ((day[0] - '0') * 100000 + (day[1] - '0') * 10000 +
+	                   (day[2] - '0') * 1000 + (day[3] - '0') * 100 +
+	                   (day[5] - '0') * 10 + (day[6] - '0'));
+}
+
+static void
+key_month(store_key *k, const fb_summary *s)
+{
+	store_key_init(k);
+	store_key_u32(k, month_of(s->submitted_at));
+	store_key_u64(k, s->seq);
+}
+
+bool
+fb_state_nearby_open(int state)
+{
+	return state == FEEDBACK_STATE_SUBMITTED ||
+	       state == FEEDBACK_STATE_RETURNED_TO_TRIAGE ||
+	       feedback_state_open((feedback_state) state);
+}
+
+int64_t
+fb_queue_due(const fb_summary *s, const char **agency, size_t *len)
+{
+	switch (s->state) {
+	case FEEDBACK_STATE_SUBMITTED:
+	case FEEDBACK_STATE_RETURNED_TO_TRIAGE:
+		*agency = "";
+		*len    = 0;
+		return s->ack_by;
+	case FEEDBACK_STATE_ACCEPTED:
+	case FEEDBACK_STATE_REOPENED:
+		*agency = s->agency;
+		*len    = s->agency_len;
+		return s->ack_by;
+	case FEEDBACK_STATE_ACKNOWLEDGED:
+	case FEEDBACK_STATE_IN_PROGRESS:
+	case FEEDBACK_STATE_NEED_INFO:
+		*agency = s->agency;
+		*len    = s->agency_len;
+		return s->resolve_by;
+	default: return 0;
+	}
+}
+
+static bool
+key_queue(store_key *k, const fb_summary *s)
+{
+	const char *agency;
+	size_t      len;
+	int64_t     due = fb_queue_due(s, &agency, &len);
+	if (due == 0) {
+		return false;
+	}
+	store_key_init(k);
+	store_key_str(k, agency, len);
+	store_key_i64(k, due);
+	store_key_u64(k, s->seq);
+	return true;
+}
+
+static bool
+key_rating(store_key *k, const fb_summary *s, int64_t window)
+{
+	if (s->state != FEEDBACK_STATE_RESOLVED) {
+		return false;
+	}
+	store_key_init(k);
+	store_key_i64(k, s->resolved_at + window);
+	store_key_u64(k, s->seq);
+	return true;
+}
+
+/* ----- load and save ------------------------------------------------------ */
+
+int
+fb_report_load(store_txn *txn, const fb_tables *t, uint64_t seq,
+    ProtobufCAllocator *alloc, Hues__V1__Report **out)
+{
+	store_key k;
+	void     *val;
+	size_t    len;
+	int       rv;
+
+	key_seq(&k, seq);
+	rv = store_get_alloc(txn, t->report, store_key_data(&k),
+	    store_key_len(&k), (store_alloc_fn) alloc->alloc,
+	    alloc->allocator_data, &val, &len);
+	if (rv != HUES_OK) {
+		return rv;
+	}
+	*out = hues__v1__report__unpack(alloc, len, val);
+	return *out != NULL ? HUES_OK : HUES_DATA_LOSS;
+}
+
+static int
+put_key(store_txn *txn, const store_table *t, const store_key *k,
+    const void *v, size_t n)
+{
+	return store_put(txn, t, store_key_data(k), store_key_len(k), v, n, 0);
+}
+
+static int
+del_key(store_txn *txn, const store_table *t, const store_key *k)
+{
+	int rv = store_del(txn, t, store_key_data(k), store_key_len(k));
+	return rv == HUES_NOT_FOUND ? HUES_OK : rv;
+}
+
+/* Removes the index entries whose key the change moves or drops. */
+static int
+unindex(store_txn *txn, const fb_service *svc, const fb_summary *o,
+    const fb_summary *n)
+{
+	const fb_tables *t = &svc->t;
+	store_key        ko, kn;
+	int              rv = HUES_OK;
+
+	key_geo(&ko, o);
+	key_geo(&kn, n);
+	if (store_key_len(&ko) != store_key_len(&kn) ||
+	    memcmp(store_key_data(&ko), store_key_data(&kn),
+	        store_key_len(&ko)) != 0) {
+		rv = del_key(txn, t->geo, &ko);
+	}
+	if (rv == HUES_OK && fb_state_nearby_open(o->state)) {
+		key_open(&ko, o);
+		rv = del_key(txn, t->open, &ko);
+	}
+	if (rv == HUES_OK && key_queue(&ko, o)) {
+		rv = del_key(txn, t->queue, &ko);
+	}
+	if (rv == HUES_OK && key_rating(&ko, o, svc->rating_window_s)) {
+		rv = del_key(txn, t->rating, &ko);
+	}
+	return rv;
+}
+
+int
+fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
+    const Hues__V1__Report *r, const fb_summary *old, arena *scratch,
+    void **packed, size_t *packed_len)
+{
+	const fb_tables *t = &svc->t;
+	fb_summary       s;
+	uint8_t          sv[FB_SUMMARY_MAX];
+	store_key        k;
+	size_t           n  = hues__v1__report__get_packed_size(r);
+	uint8_t         *pb = arena_alloc(scratch, n > 0 ? n : 1);
+	int              rv;
+
+	if (pb == NULL) {
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	hues__v1__report__pack(r, pb);
+	fb_summary_of(r, seq, &s);
+	size_t sn = fb_summary_encode(&s, sv);
+
+	if (old != NULL && (rv = unindex(txn, svc, old, &s)) != HUES_OK) {
+		return rv;
+	}
+	key_seq(&k, seq);
+	if ((rv = store_put(txn, t->report, store_key_data(&k),
+	         store_key_len(&k), pb, n, 0)) != HUES_OK) {
+		return rv;
+	}
+	if ((rv = put_key(txn, t->time, &k, sv, sn)) != HUES_OK) {
+		return rv;
+	}
+	if (old == NULL && r->reporter != NULL && r->reporter[0] != '\0') {
+		store_key_init(&k);
+		store_key_str(&k, r->reporter, strlen(r->reporter));
+		store_key_u64(&k, seq);
+		if ((rv = put_key(txn, t->user, &k, "", 0)) != HUES_OK) {
+			return rv;
+		}
+	}
+	key_geo(&k, &s);
+	if ((rv = put_key(txn, t->geo, &k, sv, sn)) != HUES_OK) {
+		return rv;
+	}
+	key_month(&k, &s);
+	if ((rv = put_key(txn, t->month, &k, sv, sn)) != HUES_OK) {
+		return rv;
+	}
+	if (fb_state_nearby_open(s.state)) {
+		key_open(&k, &s);
+		if ((rv = put_key(txn, t->open, &k, sv, sn)) != HUES_OK) {
+			return rv;
+		}
+	}
+	if (key_queue(&k, &s) &&
+	    (rv = put_key(txn, t->queue, &k, sv, sn)) != HUES_OK) {
+		return rv;
+	}
+	if (key_rating(&k, &s, svc->rating_window_s) &&
+	    (rv = put_key(txn, t->rating, &k, "", 0)) != HUES_OK) {
+		return rv;
+	}
+	*packed     = pb;
+	*packed_len = n;
+	return HUES_OK;
+}
+
+/* ----- outbox ------------------------------------------------------------- */
+
+int
+fb_outbox_emit(store_txn *txn, fb_service *svc, const Hues__V1__Report *r,
+    const feedback_step *step, const char *public_note, int64_t at)
+{
+	for (size_t i = 0; i < step->nevents; i++) {
+		const feedback_event *e = &step->events[i];
+		bool to_reporter        = e->audience == FEEDBACK_AUDIENCE_REPORTER;
+
+		if (to_reporter && (r->reporter == NULL || r->reporter[0] == '\0')) {
+			continue; /* anonymous: nobody to tell */
+		}
+		Hues__V1__OutboxEvent ev = HUES__V1__OUTBOX_EVENT__INIT;
+		ev.seq          = atomic_fetch_add(&svc->next_event, 1);
+		ev.at           = at;
+		ev.kind         = (Hues__V1__EventKind) e->kind;
+		ev.audience     = (Hues__V1__Audience) e->audience;
+		ev.report_id    = (char *) "";
+		ev.from         = (Hues__V1__ReportState) step->entry.from;
+		ev.to           = (Hues__V1__ReportState) step->to;
+		ev.agency       = r->agency != NULL ? r->agency : (char *) "";
+		ev.recipient    = to_reporter ? r->reporter : (char *) "";
+		ev.public_note  = (char *) (public_note != NULL ? public_note : "");
+		ev.report_id    = r->id;
+
+		uint8_t buf[8192];
+		size_t  n = hues__v1__outbox_event__get_packed_size(&ev);
+		if (n > sizeof(buf)) {
+			ev.public_note = (char *) ""; /* notes are <= 2000 chars */
+			n = hues__v1__outbox_event__get_packed_size(&ev);
+		}
+		hues__v1__outbox_event__pack(&ev, buf);
+		store_key k;
+		key_seq(&k, ev.seq);
+		int rv = put_key(txn, svc->t.outbox, &k, buf, n);
+		if (rv != HUES_OK) {
+			return rv;
+		}
+	}
+	return HUES_OK;
+}
+
+/* ----- state filters ------------------------------------------------------ */
+
+bool
+fb_state_wanted(int state, const Hues__V1__ReportState *states, size_t n)
+{
+	if (n == 0) {
+		return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((int) states[i] == state) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+fb_states_check(svc_call *call, const char *field,
+    const Hues__V1__ReportState *s, size_t n)
+{
+	bool ok = true;
+	for (size_t i = 0; i < n; i++) {
+		if ((int) s[i] <= 0 || (int) s[i] >= FEEDBACK_STATE_COUNT) {
+			call_violation(call, call_printf(call, "%s[%zu]", field, i),
+			    "not a report state");
+			ok = false;
+		}
+	}
+	return ok;
+}

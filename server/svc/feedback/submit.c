@@ -1,0 +1,438 @@
+/*
+ * submit.c - SubmitReport. The worker validates the request against the
+ * catalog, numbers the report, computes its deadlines, builds the record
+ * and looks for open reports of the same category nearby (a read, ended
+ * before the write is deferred). The writer checks the idempotency key
+ * and saves the record, its index entries, the key and the outbox events
+ * in one transaction.
+ */
+#include <string.h>
+
+#include "core/clock.h"
+#include "svc/authz.h"
+#include "svc/feedback/fb.h"
+#include "svc/feedback/validate.h"
+#include "svc/write.h"
+
+#define NEARBY_MAX 5
+#define NEARBY_CELLS 64
+
+typedef struct submit_job {
+	fb_service       *svc;
+	uint64_t          seq;
+	Hues__V1__Report *rep;
+	feedback_step     step;
+	const char       *user; /* "" when anonymous */
+	const char       *key;  /* idempotency key, "" when none */
+	arena             wa;
+	Hues__V1__SubmitReportResponse *resp;
+	/* Results. */
+	uint64_t replay_seq; /* 0 unless the key was known */
+	void    *out;
+	size_t   out_len;
+} submit_job;
+
+static char *
+text(const char *s)
+{
+	return (char *) (s != NULL ? s : "");
+}
+
+/* ----- nearby ------------------------------------------------------------ */
+
+typedef struct near_hit {
+	uint64_t seq;
+	double   d;
+} near_hit;
+
+/* Keeps the NEARBY_MAX nearest, sorted. */
+static void
+near_add(near_hit *hits, size_t *n, uint64_t seq, double d)
+{
+	size_t i = *n < NEARBY_MAX ? (*n)++ : NEARBY_MAX;
+	if (i == NEARBY_MAX) {
+		if (d >= hits[NEARBY_MAX - 1].d) {
+			return;
+		}
+		i = NEARBY_MAX - 1;
+	}
+	while (i > 0 && hits[i - 1].d > d) {
+		hits[i] = hits[i - 1];
+		i--;
+	}
+	hits[i] = (near_hit) {seq, d};
+}
+
+int
+fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
+    const char *category, feedback_point p, uint64_t exclude,
+    Hues__V1__NearbyReport ***out, size_t *nout)
+{
+	feedback_cell cells[NEARBY_CELLS];
+	size_t        ncells = 0;
+	near_hit      hits[NEARBY_MAX];
+	size_t        nhits = 0;
+	int           rv;
+
+	*out  = NULL;
+	*nout = 0;
+	/* 150 m cells where 64 of them cover the circle, else 600 m ones. */
+	rv = feedback_geo_cover_circle(p, FEEDBACK_NEARBY_RADIUS_M, 7, cells,
+	    NEARBY_CELLS, &ncells);
+	if (rv != HUES_OK) {
+		rv = feedback_geo_cover_circle(p, FEEDBACK_NEARBY_RADIUS_M, 6,
+		    cells, NEARBY_CELLS, &ncells);
+	}
+	if (rv != HUES_OK) {
+		return HUES_OK; /* no cover: no suggestions, not an error */
+	}
+	for (size_t i = 0; i < ncells; i++) {
+		if (nhits == NEARBY_MAX && cells[i].min_distance_m > hits[nhits - 1].d) {
+			break; /* sorted by distance: nothing nearer follows */
+		}
+		store_key pre;
+		store_key_init(&pre);
+		store_key_str(&pre, category, strlen(category));
+		store_key_bytes(&pre, cells[i].hash, strlen(cells[i].hash));
+		store_range r = {.prefix = store_key_data(&pre),
+		    .prefix_len          = store_key_len(&pre)};
+		store_cursor *c;
+		store_item    it;
+		if ((rv = store_cursor_open(txn, svc->t.open, &r, &c)) != HUES_OK) {
+			return rv;
+		}
+		while (store_cursor_next(c, &it) == HUES_OK) {
+			fb_summary s;
+			if (!fb_summary_decode(it.val, it.vlen, &s) ||
+			    s.seq == exclude) {
+				continue;
+			}
+			double d = feedback_distance_m(p, (feedback_point) {s.lat, s.lon});
+			if (d <= FEEDBACK_NEARBY_RADIUS_M) {
+				near_add(hits, &nhits, s.seq, d);
+			}
+		}
+		store_cursor_close(c);
+	}
+	if (nhits == 0) {
+		return HUES_OK;
+	}
+	ProtobufCAllocator pa;
+	fb_call_allocator(call, &pa);
+	Hues__V1__NearbyReport **v = call_alloc(call, nhits * sizeof(*v));
+	size_t                   n = 0;
+	for (size_t i = 0; i < nhits; i++) {
+		Hues__V1__Report *r;
+		if (fb_report_load(txn, &svc->t, hits[i].seq, &pa, &r) != HUES_OK) {
+			continue;
+		}
+		Hues__V1__NearbyReport *nr =
+		    call_new_message(call, &hues__v1__nearby_report__descriptor);
+		nr->id           = r->id;
+		nr->title        = r->title;
+		nr->state        = r->state;
+		nr->distance_m   = hits[i].d;
+		nr->supporters   = r->supporters;
+		nr->submitted_at = r->submitted_at;
+		v[n++]           = nr;
+	}
+	*out  = v;
+	*nout = n;
+	return HUES_OK;
+}
+
+/* ----- the write ---------------------------------------------------------- */
+
+static int
+submit_fn(store_txn *txn, void *arg)
+{
+	submit_job *j = arg;
+	store_key   k;
+	int         rv;
+
+	arena_reset(&j->wa);
+	j->replay_seq = 0;
+	j->out        = NULL;
+	if (j->key[0] != '\0') {
+		uint64_t prev;
+		size_t   len;
+		store_key_init(&k);
+		store_key_str(&k, j->user, strlen(j->user));
+		store_key_str(&k, j->key, strlen(j->key));
+		rv = store_get(txn, j->svc->t.idem, store_key_data(&k),
+		    store_key_len(&k), &prev, sizeof(prev), &len);
+		if (rv == HUES_OK && len == sizeof(prev)) {
+			j->replay_seq = prev;
+			return HUES_OK; /* the first call's report stands */
+		}
+		if (rv != HUES_NOT_FOUND && rv != HUES_OK) {
+			return rv;
+		}
+		if ((rv = store_put(txn, j->svc->t.idem, store_key_data(&k),
+		         store_key_len(&k), &j->seq, sizeof(j->seq), 0)) !=
+		    HUES_OK) {
+			return rv;
+		}
+	}
+	rv = fb_report_save(
+	    txn, j->svc, j->seq, j->rep, NULL, &j->wa, &j->out, &j->out_len);
+	if (rv == HUES_OK) {
+		rv = fb_outbox_emit(txn, j->svc, j->rep, &j->step, "", j->rep->submitted_at);
+	}
+	return rv;
+}
+
+/* ----- the handler --------------------------------------------------------- */
+
+static int
+who_may_report(svc_call *call, const svc_principal *p, const char **user)
+{
+	*user = authz_acting_user(p);
+	switch (p->role) {
+	case 0:
+	case SVC_ROLE_CITIZEN: return HUES_OK;
+	case SVC_ROLE_SERVICE:
+		if (*user != NULL) {
+			return HUES_OK;
+		}
+		call_set_reason(call, "NO_USER");
+		return call_fail(call, HUES_PERMISSION_DENIED,
+		    "a service token reports only on behalf of a user (obo "
+		    "claim)");
+	default:
+		call_set_reason(call, "ROLE_NOT_ALLOWED");
+		return call_fail(call, HUES_PERMISSION_DENIED,
+		    "staff accounts do not file reports; use a resident account");
+	}
+}
+
+/* The request as the validator reads it. */
+static void
+input_of(svc_call *call, const Hues__V1__SubmitReportRequest *req,
+    const char *user, feedback_report_input *in)
+{
+	const Hues__V1__Location *loc = req->location;
+	feedback_media_input     *media =
+	    call_alloc(call, (req->n_media + 1) * sizeof(*media));
+	feedback_attr_input *attrs =
+	    call_alloc(call, (req->n_attributes + 1) * sizeof(*attrs));
+
+	for (size_t i = 0; i < req->n_media; i++) {
+		const Hues__V1__MediaRef *m = req->media[i];
+		media[i]                    = (feedback_media_input) {
+		                       .url = m->source_case == HUES__V1__MEDIA_REF__SOURCE_URL
+		                                  ? m->url
+		                                  : NULL,
+		                       .media_id = m->source_case ==
+		                               HUES__V1__MEDIA_REF__SOURCE_MEDIA_ID
+		                           ? m->media_id
+		                           : NULL,
+		                       .content_type = m->content_type,
+                };
+	}
+	for (size_t i = 0; i < req->n_attributes; i++) {
+		attrs[i] = (feedback_attr_input) {req->attributes[i]->code,
+		    (const char *const *) req->attributes[i]->values,
+		    req->attributes[i]->n_values};
+	}
+	*in = (feedback_report_input) {
+	    .category    = req->category,
+	    .title       = req->title,
+	    .description = req->description,
+	    .has_point   = loc != NULL && loc->point != NULL,
+	    .point       = loc != NULL && loc->point != NULL
+	                       ? (feedback_point) {loc->point->latitude,
+	                       loc->point->longitude}
+	                       : (feedback_point) {0, 0},
+	    .address         = loc != NULL ? loc->address : NULL,
+	    .ward            = loc != NULL ? loc->ward_code : NULL,
+	    .media           = media,
+	    .nmedia          = req->n_media,
+	    .attrs           = attrs,
+	    .nattrs          = req->n_attributes,
+	    .idempotency_key = req->idempotency_key,
+	    .anonymous       = user == NULL,
+	};
+}
+
+static int
+finish(svc_call *call, int code, void *arg);
+
+int
+fb_submit_report(svc_call *call, const void *reqp, void *respp)
+{
+	const Hues__V1__SubmitReportRequest *req  = reqp;
+	Hues__V1__SubmitReportResponse      *resp = respp;
+	fb_service                          *svc  = call_state(call);
+	const char                          *user;
+	feedback_report_input                in;
+	feedback_report_plan                 plan;
+	uint32_t                             ack_minutes, resolve_days;
+	int                                  rv;
+
+	if ((rv = who_may_report(call, call_principal(call), &user)) != HUES_OK) {
+		return rv;
+	}
+	input_of(call, req, user, &in);
+	const feedback_catalog *cat = fb_catalog_hold(svc);
+	const feedback_category *c  = feedback_catalog_category(cat, req->category);
+	if (user == NULL && c != NULL && c->active && !c->anonymous_allowed) {
+		fb_catalog_release(svc);
+		call_set_reason(call, "TOKEN_MISSING");
+		return call_fail(call, HUES_UNAUTHENTICATED,
+		    "sign in to report in category %s", c->code);
+	}
+	rv = feedback_validate_report(call, cat, &svc->area, &in, &plan);
+	if (rv == HUES_OK) {
+		ack_minutes  = feedback_category_ack_minutes(plan.category);
+		resolve_days = feedback_category_resolve_days(plan.category);
+	}
+	fb_catalog_release(svc);
+	if (rv != HUES_OK) {
+		return rv;
+	}
+
+	int64_t  now = clock_unix_s();
+	uint64_t seq = atomic_fetch_add(&svc->next_seq, 1);
+	int64_t  resolve_by;
+	if (feedback_resolve_by(svc->cal, now, resolve_days, &resolve_by) !=
+	    HUES_OK) {
+		return call_fail(call, HUES_INTERNAL, "no resolve-by for %u days",
+		    resolve_days);
+	}
+
+	submit_job *j = call_alloc(call, sizeof(*j));
+	*j            = (submit_job) {.svc = svc, .seq = seq,
+	               .user = user != NULL ? user : "",
+	               .key  = text(req->idempotency_key),
+	               .resp = resp};
+	if (feedback_transition(FEEDBACK_STATE_NONE, FEEDBACK_ACTION_SUBMIT,
+	        FEEDBACK_ROLE_REPORTER, now, "", "", &j->step) != HUES_OK) {
+		return call_fail(call, HUES_INTERNAL, "no submit transition");
+	}
+
+	/* The record, in the call's memory; it borrows the request's
+	 * strings, which live as long as the call. */
+	Hues__V1__Report *r = call_new_message(call, &hues__v1__report__descriptor);
+	Hues__V1__Location *loc =
+	    call_new_message(call, &hues__v1__location__descriptor);
+	Hues__V1__GeoPoint *pt =
+	    call_new_message(call, &hues__v1__geo_point__descriptor);
+	char *id = call_alloc(call, FB_ID_LEN + 1);
+	char *gh = call_alloc(call, FB_GEO_KEY_LEN + 1);
+
+	fb_id_format(seq, id);
+	pt->latitude    = in.point.lat;
+	pt->longitude   = in.point.lon;
+	loc->point      = pt;
+	loc->address    = text(in.address);
+	loc->ward_code  = text(in.ward);
+	fb_geohash(pt->latitude, pt->longitude, gh);
+	r->id             = id;
+	r->category       = text(req->category);
+	r->title          = text(req->title);
+	r->description    = text(req->description);
+	r->location       = loc;
+	r->media          = req->media;
+	r->n_media        = req->n_media;
+	r->attributes     = req->attributes;
+	r->n_attributes   = req->n_attributes;
+	r->reporter       = (char *) j->user;
+	r->hide_name      = req->hide_name;
+	r->emergency      = req->emergency;
+	r->urgency        = req->emergency
+	                        ? HUES__V1__URGENCY__URGENCY_EMERGENCY
+	                        : HUES__V1__URGENCY__URGENCY_NORMAL;
+	r->state          = HUES__V1__REPORT_STATE__REPORT_STATE_SUBMITTED;
+	r->agency         = text(NULL);
+	r->submitted_at   = now;
+	r->updated_at     = now;
+	r->acknowledge_by = feedback_ack_by(now, ack_minutes);
+	r->resolve_by     = resolve_by;
+	r->geohash        = gh;
+
+	Hues__V1__HistoryEntry *h =
+	    call_new_message(call, &hues__v1__history_entry__descriptor);
+	h->at              = now;
+	h->role            = HUES__V1__ACTOR_ROLE__ACTOR_ROLE_REPORTER;
+	h->actor           = (char *) j->user;
+	h->from            = HUES__V1__REPORT_STATE__REPORT_STATE_UNSPECIFIED;
+	h->to              = HUES__V1__REPORT_STATE__REPORT_STATE_SUBMITTED;
+	h->action          = HUES__V1__REPORT_ACTION__REPORT_ACTION_SUBMIT;
+	r->history         = call_alloc(call, sizeof(*r->history));
+	r->history[0]      = h;
+	r->n_history       = 1;
+	j->rep             = r;
+
+	/* Suggestions first, with a read that ends before the write. */
+	store_txn *txn;
+	if ((rv = fb_read_begin(svc, call, &txn)) != HUES_OK) {
+		return rv;
+	}
+	rv = fb_nearby(call, svc, txn, r->category, in.point, 0, &resp->nearby,
+	    &resp->n_nearby);
+	fb_read_end(svc);
+	if (rv != HUES_OK) {
+		return call_fail(call, HUES_INTERNAL, "nearby search failed");
+	}
+	arena_init(&j->wa, 8192);
+	rv = call_defer_write(call, svc->st, submit_fn, j, finish);
+	if (rv != HUES_OK) {
+		arena_fini(&j->wa);
+		return rv;
+	}
+	resp->id             = id;
+	resp->state          = r->state;
+	resp->acknowledge_by = r->acknowledge_by;
+	resp->resolve_by     = r->resolve_by;
+	return HUES_OK;
+}
+
+/* After the commit: a replay answers with the first report. */
+static int
+finish(svc_call *call, int code, void *arg)
+{
+	submit_job *j   = arg;
+	fb_service *svc = j->svc;
+	uint64_t    replay = j->replay_seq;
+
+	arena_fini(&j->wa);
+	if (code != HUES_OK) {
+		return call_fail(call, code, "the report was not saved: %s",
+		    hues_status_name(code));
+	}
+	if (replay == 0) {
+		return HUES_OK;
+	}
+	/* The response the handler filled described the new report, which
+	 * was not written: describe the first one instead. */
+	Hues__V1__SubmitReportResponse *resp = j->resp;
+	store_txn                      *txn;
+	Hues__V1__Report               *first;
+	ProtobufCAllocator              pa;
+	int                             rv;
+
+	fb_call_allocator(call, &pa);
+	if ((rv = fb_read_begin(svc, call, &txn)) != HUES_OK) {
+		return rv;
+	}
+	rv = fb_report_load(txn, &svc->t, replay, &pa, &first);
+	if (rv == HUES_OK && first->location != NULL &&
+	    first->location->point != NULL) {
+		feedback_point p = {first->location->point->latitude,
+		    first->location->point->longitude};
+		rv = fb_nearby(call, svc, txn, first->category, p, replay,
+		    &resp->nearby, &resp->n_nearby);
+	}
+	fb_read_end(svc);
+	if (rv != HUES_OK) {
+		return call_fail(call, HUES_INTERNAL,
+		    "the first report of this idempotency key is unreadable");
+	}
+	resp->id             = first->id;
+	resp->state          = first->state;
+	resp->acknowledge_by = first->acknowledge_by;
+	resp->resolve_by     = first->resolve_by;
+	resp->replayed       = true;
+	return HUES_OK;
+}
