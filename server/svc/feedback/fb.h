@@ -139,6 +139,10 @@ int64_t fb_queue_due(const fb_summary *s, const char **agency, size_t *len);
  * resolved). */
 bool fb_state_nearby_open(int state);
 
+/* Whether a report in this state is public: accepted and after, but not
+ * waiting for the centre, refused or withdrawn. */
+bool fb_state_published(int state);
+
 /* Whether state is in states (an empty list wants every state), and a
  * check of such a list (violations on field[i]). */
 bool fb_state_wanted(int state, const Hues__V1__ReportState *states, size_t n);
@@ -269,6 +273,7 @@ struct fb_job {
 	bool        flag;
 	char        msg[256];
 	const char *reason;
+	const char *field; /* INVALID_ARGUMENT: the field msg is about */
 };
 
 /* Records an error for the worker to report; returns code. */

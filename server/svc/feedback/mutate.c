@@ -158,6 +158,7 @@ job_fn(store_txn *txn, void *arg)
 	j->note     = NULL;
 	j->msg[0]   = '\0';
 	j->reason   = NULL;
+	j->field    = NULL;
 	j->count    = 0;
 	j->flag     = false;
 	arena_protobuf_allocator(&j->wa, &pa);
@@ -196,6 +197,10 @@ job_fn(store_txn *txn, void *arg)
 	if (j->has_step && (rv = append_history(j)) != HUES_OK) {
 		return rv;
 	}
+	/* Published from acceptance on, while the report is the agency's
+	 * or answered; not while it waits for the centre or after a refusal
+	 * (docs/feedback.md, "Views"). */
+	j->rep->published  = fb_state_published(j->rep->state);
 	j->rep->updated_at = j->now;
 	rv = fb_report_save(txn, j->svc, j->seq, j->rep, &old, &j->wa, &j->out,
 	    &j->out_len);
@@ -217,7 +222,10 @@ job_after(svc_call *call, int code, void *arg)
 		if (j->reason != NULL) {
 			call_set_reason(call, j->reason);
 		}
-		if (j->msg[0] != '\0') {
+		if (j->field != NULL && code == HUES_INVALID_ARGUMENT) {
+			call_violation(call, j->field, "%s", j->msg);
+			rv = call_invalid(call);
+		} else if (j->msg[0] != '\0') {
 			rv = call_fail(call, code, "%s", j->msg);
 		} else {
 			rv = call_fail(call, code, "the change was not saved: %s",

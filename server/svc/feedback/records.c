@@ -239,6 +239,20 @@ fb_state_nearby_open(int state)
 	       feedback_state_open((feedback_state) state);
 }
 
+bool
+fb_state_published(int state)
+{
+	switch (state) {
+	case FEEDBACK_STATE_NONE:
+	case FEEDBACK_STATE_SUBMITTED:
+	case FEEDBACK_STATE_RETURNED_TO_TRIAGE:
+	case FEEDBACK_STATE_REJECTED:
+	case FEEDBACK_STATE_DUPLICATE:
+	case FEEDBACK_STATE_WITHDRAWN: return false;
+	default: return true;
+	}
+}
+
 int64_t
 fb_queue_due(const fb_summary *s, const char **agency, size_t *len)
 {

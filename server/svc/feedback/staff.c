@@ -120,9 +120,6 @@ apply_triage(fb_job *j, store_txn *txn)
 		if (rv == HUES_OK) {
 			rv = route(j, req);
 		}
-		if (rv == HUES_OK) {
-			j->rep->published = true;
-		}
 		break;
 	case HUES__V1__TRIAGE_DECISION__TRIAGE_DECISION_REJECT:
 		rv = fb_job_transition(j, FEEDBACK_ACTION_REJECT,
@@ -271,6 +268,7 @@ apply_extend(fb_job *j, store_txn *txn)
 		    FEEDBACK_MAX_EXTENSIONS);
 	}
 	if (rv != HUES_OK) {
+		j->field = "new_date";
 		return fb_job_fail(j, rv, "BAD_DATE",
 		    "new_date must be after the current deadline and today, and "
 		    "at most %d working days away",
