@@ -1,0 +1,830 @@
+/*
+ * feedback_feed_test.c - the read side of the Feedback service against a
+ * brute-force model: PublicFeed near a point (nearest first, within the
+ * radius), in a box and over the whole province, with its filters, pages
+ * and public view; Stats rows; and ReadOutbox pages. The test keeps every
+ * report it creates, so each answer is compared with a computation over
+ * all of them.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "feedback_util.h"
+
+static fb_env env;
+
+/* What the test knows of each report it made. */
+typedef struct known {
+	char        id[FB_ID_LEN];
+	double      lat, lon;
+	const char *category;
+	const char *ward;
+	int         state;
+	bool        published;
+	int64_t     submitted_at;
+} known;
+
+#define MAXK 200
+static known  all[MAXK];
+static size_t nall;
+
+#define CLAT 16.4600
+#define CLON 107.6000
+
+/* A deterministic spread of points within about 6 km of the centre. */
+static uint32_t seed = 12345;
+
+static double
+rnd(void)
+{
+	seed = seed * 1103515245u + 12345u;
+	return (double) ((seed >> 8) & 0xffffff) / (double) 0x1000000;
+}
+
+static known *
+make(const char *category, const char *ward, double lat, double lon, int state)
+{
+	assert_true(nall < MAXK);
+	known      *k = &all[nall++];
+	fb_draft    d;
+	hues_result *res;
+	fb_draft_init(&d, category, lat, lon);
+	d.loc.ward_code = (char *) (ward != NULL ? ward : "");
+	char who[16];
+	snprintf(who, sizeof(who), "u%zu", nall % 7);
+	const char *reporter = fb_citizen(&env, who);
+	assert_int_equal(fb_submit_draft(&env, reporter, &d, &res), HUES_OK);
+	snprintf(k->id, sizeof(k->id), "%s",
+	    hues_feedback_submit_report_response(res)->id);
+	hues_result_free(res);
+	k->lat      = lat;
+	k->lon      = lon;
+	k->category = category;
+	k->ward     = ward != NULL ? ward : "";
+	const char *agency = strcmp(category, "light.out") == 0 ? "hepco"
+	                     : strcmp(category, "water.leak") == 0
+	                         ? "huewaco"
+	                         : "so-gtvt";
+	fb_advance(&env, k->id, state, fb_officer(&env, "off", agency), reporter);
+	k->state     = state;
+	k->published = state != FB_ST(SUBMITTED) && state != FB_ST(REJECTED) &&
+	               state != FB_ST(WITHDRAWN) &&
+	               state != FB_ST(RETURNED_TO_TRIAGE);
+	const Hues__V1__Report *r = fb_get(&env, fb_coord(&env), k->id, &res);
+	k->submitted_at           = r->submitted_at;
+	assert_int_equal(r->published, k->published);
+	hues_result_free(res);
+	return k;
+}
+
+static int
+setup(void **state)
+{
+	(void) state;
+	fb_start(&env, NULL);
+	static const int states[] = {FB_ST(ACCEPTED), FB_ST(ACKNOWLEDGED),
+	    FB_ST(ACCEPTED), FB_ST(IN_PROGRESS), FB_ST(NEED_INFO),
+	    FB_ST(RESOLVED), FB_ST(ACCEPTED), FB_ST(SUBMITTED), FB_ST(CLOSED),
+	    FB_ST(ACCEPTED), FB_ST(REJECTED), FB_ST(ACKNOWLEDGED),
+	    FB_ST(WITHDRAWN), FB_ST(ACCEPTED), FB_ST(RETURNED_TO_TRIAGE),
+	    FB_ST(REOPENED)};
+	for (int i = 0; i < 48; i++) {
+		double r = 6000 * sqrt(rnd()), a = 2 * 3.14159265358979 * rnd();
+		double lat, lon;
+		fb_offset(CLAT, CLON, r * cos(a), r * sin(a), &lat, &lon);
+		make(i % 3 == 0 ? "light.out" : "road.pothole",
+		    i % 5 == 0   ? "phu-hoi"
+		    : i % 5 == 1 ? "an-cuu"
+		                 : NULL,
+		    lat, lon, states[i % 16]);
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	fb_stop(&env);
+	return 0;
+}
+
+/* ----- a feed walk ------------------------------------------------------------- */
+
+typedef struct item {
+	char   id[FB_ID_LEN];
+	double distance_m;
+} item;
+
+typedef struct walk {
+	item   items[MAXK];
+	size_t n;
+	size_t pages;
+} walk;
+
+/* Checks the public view of a feed item. */
+static void
+assert_public(const Hues__V1__Report *r)
+{
+	assert_true(r->published);
+	assert_string_equal(r->reporter, "");
+	for (size_t i = 0; i < r->n_history; i++) {
+		assert_string_equal(r->history[i]->actor, "");
+		assert_string_equal(r->history[i]->internal_note, "");
+		if (r->history[i]->action == FB_ACT(REQUEST_INFO) ||
+		    r->history[i]->action == FB_ACT(PROVIDE_INFO) ||
+		    r->history[i]->action == FB_ACT(COMMENT)) {
+			assert_string_equal(r->history[i]->public_note, "");
+		}
+	}
+	for (size_t i = 0; i < r->n_extensions; i++) {
+		assert_string_equal(r->extensions[i]->actor, "");
+	}
+}
+
+/*
+ * Walks the feed of req (its page token is overwritten) with pages of
+ * page_size, calling between() after each page when given; asserts every
+ * item is published, in the public view, and returned once.
+ */
+static void
+feed_walk(Hues__V1__PublicFeedRequest *req, int page_size, walk *w,
+    void (*between)(size_t page))
+{
+	hues_call_opts o   = fb_as(NULL);
+	char          *tok = strdup("");
+	memset(w, 0, sizeof(*w));
+	req->page_size = page_size;
+	do {
+		hues_result *res;
+		req->page_token = tok;
+		int code        = hues_feedback_public_feed(env.c, req, &o, &res);
+		if (code != HUES_OK) {
+			fail_msg("PublicFeed: %s %s", hues_status_name(code),
+			    hues_result_message(res));
+		}
+		const Hues__V1__PublicFeedResponse *f =
+		    hues_feedback_public_feed_response(res);
+		size_t cap = page_size == 0 ? 20 : page_size > 100 ? 100
+		                                                   : (size_t) page_size;
+		assert_true(f->n_items <= cap);
+		for (size_t i = 0; i < f->n_items; i++) {
+			assert_public(f->items[i]->report);
+			for (size_t k = 0; k < w->n; k++) {
+				if (strcmp(w->items[k].id, f->items[i]->report->id) ==
+				    0) {
+					fail_msg("%s returned twice",
+					    w->items[k].id);
+				}
+			}
+			assert_true(w->n < MAXK);
+			snprintf(w->items[w->n].id, FB_ID_LEN, "%s",
+			    f->items[i]->report->id);
+			w->items[w->n++].distance_m = f->items[i]->distance_m;
+		}
+		free(tok);
+		tok = strdup(f->next_page_token);
+		hues_result_free(res);
+		if (between != NULL) {
+			between(w->pages);
+		}
+		assert_true(++w->pages < 500);
+	} while (tok[0] != '\0');
+	free(tok);
+}
+
+static const known *
+find(const char *id)
+{
+	for (size_t i = 0; i < nall; i++) {
+		if (strcmp(all[i].id, id) == 0) {
+			return &all[i];
+		}
+	}
+	fail_msg("the feed returned %s, which this test did not make", id);
+	return NULL;
+}
+
+/* Asserts that the walk returned exactly the published reports that
+ * match (in any order). */
+static void
+assert_same_set(const walk *w, bool (*match)(const known *k, void *arg),
+    void *arg)
+{
+	size_t want = 0;
+	for (size_t i = 0; i < nall; i++) {
+		if (all[i].published && match(&all[i], arg)) {
+			want++;
+			bool found = false;
+			for (size_t k = 0; k < w->n && !found; k++) {
+				found = strcmp(w->items[k].id, all[i].id) == 0;
+			}
+			if (!found) {
+				fail_msg("%s is missing from the feed", all[i].id);
+			}
+		}
+	}
+	for (size_t k = 0; k < w->n; k++) {
+		const known *kk = find(w->items[k].id);
+		if (!kk->published || !match(kk, arg)) {
+			fail_msg("%s should not be in the feed", kk->id);
+		}
+	}
+	assert_int_equal(w->n, want);
+}
+
+/* ----- near --------------------------------------------------------------------- */
+
+typedef struct circle {
+	double   lat, lon;
+	uint32_t r;
+} circle;
+
+static bool
+in_circle(const known *k, void *arg)
+{
+	const circle *c = arg;
+	return fb_distance_m(c->lat, c->lon, k->lat, k->lon) <= c->r;
+}
+
+static size_t
+check_near(double lat, double lon, uint32_t radius, int page_size)
+{
+	Hues__V1__PublicFeedRequest req = HUES__V1__PUBLIC_FEED_REQUEST__INIT;
+	Hues__V1__Circle            c   = HUES__V1__CIRCLE__INIT;
+	Hues__V1__GeoPoint          p   = HUES__V1__GEO_POINT__INIT;
+	static walk                 w;
+	p.latitude     = lat;
+	p.longitude    = lon;
+	c.center       = &p;
+	c.radius_m     = radius;
+	req.area_case  = HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR;
+	req.near       = &c;
+	feed_walk(&req, page_size, &w, NULL);
+	circle cc = {lat, lon, radius};
+	/* Reports within a metre of the rim may fall either side. */
+	for (size_t i = 0; i < nall; i++) {
+		double d = fb_distance_m(lat, lon, all[i].lat, all[i].lon);
+		assert_true(fabs(d - radius) > 1.0);
+	}
+	assert_same_set(&w, in_circle, &cc);
+	/* Nearest first, distances as computed here, ties by id. */
+	for (size_t k = 0; k < w.n; k++) {
+		const known *kk = find(w.items[k].id);
+		assert_float_equal(w.items[k].distance_m,
+		    fb_distance_m(lat, lon, kk->lat, kk->lon), 0.5);
+		assert_true(w.items[k].distance_m <= radius);
+		if (k > 0) {
+			assert_true(w.items[k - 1].distance_m <= w.items[k].distance_m);
+			if (w.items[k - 1].distance_m == w.items[k].distance_m) {
+				assert_true(strcmp(w.items[k - 1].id, w.items[k].id) < 0);
+			}
+		}
+	}
+	return w.n;
+}
+
+static void
+test_feed_near_matches_brute_force(void **state)
+{
+	(void) state;
+	size_t n3 = check_near(CLAT, CLON, 3000, 4);
+	size_t n5 = check_near(CLAT, CLON, 5000, 100);
+	assert_true(n3 >= 5 && n5 > n3);
+	assert_int_equal(check_near(CLAT, CLON, 5000, 0), n5);
+	assert_true(check_near(CLAT + 0.02, CLON - 0.015, 1500, 3) > 0);
+	/* Around one report: it comes first, at distance 0. */
+	const known *k = NULL;
+	for (size_t i = 0; i < nall && k == NULL; i++) {
+		k = all[i].published ? &all[i] : NULL;
+	}
+	assert_true(check_near(k->lat, k->lon, 250, 1) >= 1);
+	Hues__V1__PublicFeedRequest req = HUES__V1__PUBLIC_FEED_REQUEST__INIT;
+	Hues__V1__Circle            c   = HUES__V1__CIRCLE__INIT;
+	Hues__V1__GeoPoint          p   = HUES__V1__GEO_POINT__INIT;
+	static walk                 w;
+	p.latitude    = k->lat;
+	p.longitude   = k->lon;
+	c.center      = &p;
+	c.radius_m    = 1;
+	req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR;
+	req.near      = &c;
+	feed_walk(&req, 10, &w, NULL);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.items[0].id, k->id);
+	assert_float_equal(w.items[0].distance_m, 0, 0.01);
+}
+
+/* ----- bbox, filters, whole feed ---------------------------------------------------- */
+
+typedef struct box {
+	double s, w, n, e;
+} box;
+
+static bool
+in_box(const known *k, void *arg)
+{
+	const box *b = arg;
+	return k->lat >= b->s && k->lat <= b->n && k->lon >= b->w && k->lon <= b->e;
+}
+
+static void
+test_feed_bbox(void **state)
+{
+	(void) state;
+	Hues__V1__PublicFeedRequest req = HUES__V1__PUBLIC_FEED_REQUEST__INIT;
+	Hues__V1__BoundingBox       bb  = HUES__V1__BOUNDING_BOX__INIT;
+	static walk                 w;
+	box                         b   = {CLAT - 0.021, CLON - 0.033, CLAT + 0.017,
+	                                   CLON + 0.024};
+	bb.south                      = b.s;
+	bb.west                       = b.w;
+	bb.north                      = b.n;
+	bb.east                       = b.e;
+	req.area_case                 = HUES__V1__PUBLIC_FEED_REQUEST__AREA_BBOX;
+	req.bbox                      = &bb;
+	feed_walk(&req, 4, &w, NULL);
+	assert_true(w.n > 5);
+	assert_same_set(&w, in_box, &b);
+	for (size_t i = 0; i < w.n; i++) {
+		assert_float_equal(w.items[i].distance_m, 0, 0);
+	}
+	/* The whole province: every published report. */
+	box prov  = {15.9, 107.0, 16.8, 108.3};
+	bb.south = prov.s;
+	bb.west  = prov.w;
+	bb.north = prov.n;
+	bb.east  = prov.e;
+	feed_walk(&req, 100, &w, NULL);
+	assert_same_set(&w, in_box, &prov);
+}
+
+typedef struct filter {
+	const char *category, *ward;
+	int         state;
+	int64_t     since, until;
+} filter;
+
+static bool
+matches(const known *k, void *arg)
+{
+	const filter *f = arg;
+	return (f->category == NULL || strcmp(k->category, f->category) == 0) &&
+	       (f->ward == NULL || strcmp(k->ward, f->ward) == 0) &&
+	       (f->state == 0 || k->state == f->state) &&
+	       (f->since == 0 || k->submitted_at >= f->since) &&
+	       (f->until == 0 || k->submitted_at < f->until);
+}
+
+static size_t
+check_filter(const filter *f, bool with_area)
+{
+	Hues__V1__PublicFeedRequest req = HUES__V1__PUBLIC_FEED_REQUEST__INIT;
+	Hues__V1__Circle            c   = HUES__V1__CIRCLE__INIT;
+	Hues__V1__GeoPoint          p   = HUES__V1__GEO_POINT__INIT;
+	Hues__V1__ReportState       st[1];
+	static walk                 w;
+	req.category  = (char *) (f->category != NULL ? f->category : "");
+	req.ward_code = (char *) (f->ward != NULL ? f->ward : "");
+	if (f->state != 0) {
+		st[0]        = f->state;
+		req.states   = st;
+		req.n_states = 1;
+	}
+	req.since = f->since;
+	req.until = f->until;
+	if (with_area) {
+		p.latitude    = CLAT;
+		p.longitude   = CLON;
+		c.center      = &p;
+		c.radius_m    = 5000;
+		req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR;
+		req.near      = &c;
+	}
+	feed_walk(&req, 5, &w, NULL);
+	if (with_area) {
+		filter both = *f;
+		circle cc   = {CLAT, CLON, 5000};
+		/* Both conditions: the circle's and the filter's. */
+		for (size_t k = 0; k < w.n; k++) {
+			const known *kk = find(w.items[k].id);
+			assert_true(in_circle(kk, &cc));
+			assert_true(matches(kk, &both));
+		}
+		size_t want = 0;
+		for (size_t i = 0; i < nall; i++) {
+			want += all[i].published && matches(&all[i], &both) &&
+			        in_circle(&all[i], &cc);
+		}
+		assert_int_equal(w.n, want);
+	} else {
+		assert_same_set(&w, matches, (void *) f);
+	}
+	return w.n;
+}
+
+static void
+test_feed_filters(void **state)
+{
+	(void) state;
+	int64_t lo = INT64_MAX, hi = 0, mid;
+	for (size_t i = 0; i < nall; i++) {
+		lo = all[i].submitted_at < lo ? all[i].submitted_at : lo;
+		hi = all[i].submitted_at > hi ? all[i].submitted_at : hi;
+	}
+	mid = all[nall / 2].submitted_at;
+	const filter fs[] = {
+	    {"light.out", NULL, 0, 0, 0},
+	    {NULL, "phu-hoi", 0, 0, 0},
+	    {NULL, NULL, FB_ST(ACKNOWLEDGED), 0, 0},
+	    {"road.pothole", "an-cuu", FB_ST(ACCEPTED), 0, 0},
+	    {NULL, NULL, FB_ST(CLOSED), 0, 0},
+	    {NULL, NULL, 0, hi + 1, 0},
+	    {NULL, NULL, 0, 0, lo},
+	    {NULL, NULL, 0, lo, hi + 1},
+	    {NULL, NULL, 0, mid, 0},
+	    {NULL, NULL, 0, 0, mid},
+	    {"road.pothole", NULL, 0, mid, hi + 1},
+	};
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+		size_t n = check_filter(&fs[i], false);
+		check_filter(&fs[i], true);
+		/* The first five select something; the bounds past the
+		 * newest and before the oldest nothing. */
+		if (i < 5) {
+			assert_true(n > 0);
+		} else if (i == 5 || i == 6) {
+			assert_int_equal(n, 0);
+		}
+	}
+	/* An unpublished state filters to nothing. */
+	filter none = {NULL, NULL, FB_ST(SUBMITTED), 0, 0};
+	assert_int_equal(check_filter(&none, false), 0);
+}
+
+static void
+publish_one(size_t page)
+{
+	if (page < 4) {
+		make("road.sign", NULL, 16.30 + 0.01 * (double) page, 107.40,
+		    FB_ST(ACCEPTED));
+	}
+}
+
+static void
+test_feed_pages_newest_first(void **state)
+{
+	(void) state;
+	Hues__V1__PublicFeedRequest req = HUES__V1__PUBLIC_FEED_REQUEST__INIT;
+	hues_call_opts              o   = fb_as(NULL);
+	hues_result                *res;
+	static walk                 w;
+	size_t                      before = nall;
+	size_t                      published = 0;
+	for (size_t i = 0; i < nall; i++) {
+		published += all[i].published;
+	}
+	assert_true(published > 25);
+
+	/* 0 means 20; more than 100 means 100. */
+	req.page_size = 0;
+	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
+	assert_int_equal(hues_feedback_public_feed_response(res)->n_items, 20);
+	assert_string_not_equal(
+	    hues_feedback_public_feed_response(res)->next_page_token, "");
+	hues_result_free(res);
+	req.page_size = 100000;
+	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
+	assert_int_equal(hues_feedback_public_feed_response(res)->n_items,
+	    published < 100 ? published : 100);
+	hues_result_free(res);
+
+	/* Pages of 6 while reports are published: those that were there
+	 * come once each, newest (highest id) first. */
+	static walk first;
+	feed_walk(&req, 6, &first, publish_one);
+	for (size_t k = 1; k < first.n; k++) {
+		assert_true(strcmp(first.items[k - 1].id, first.items[k].id) > 0);
+	}
+	for (size_t i = 0; i < before; i++) {
+		bool found = false;
+		for (size_t k = 0; k < first.n && !found; k++) {
+			found = strcmp(first.items[k].id, all[i].id) == 0;
+		}
+		assert_int_equal(found, all[i].published);
+	}
+	/* Afterwards the whole feed is exactly the published reports. */
+	feed_walk(&req, 7, &w, NULL);
+	filter any = {NULL, NULL, 0, 0, 0};
+	assert_same_set(&w, matches, &any);
+}
+
+static void
+test_feed_bad_requests(void **state)
+{
+	(void) state;
+	Hues__V1__PublicFeedRequest req = HUES__V1__PUBLIC_FEED_REQUEST__INIT;
+	Hues__V1__Circle            c   = HUES__V1__CIRCLE__INIT;
+	Hues__V1__GeoPoint          p   = HUES__V1__GEO_POINT__INIT;
+	Hues__V1__BoundingBox       bb  = HUES__V1__BOUNDING_BOX__INIT;
+	hues_call_opts              o   = fb_as(NULL);
+	hues_result                *res;
+	p.latitude    = CLAT;
+	p.longitude   = CLON;
+	c.center      = &p;
+	req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR;
+	req.near      = &c;
+	const uint32_t radii[] = {0, 5001, 100000};
+	for (size_t i = 0; i < 3; i++) {
+		c.radius_m = radii[i];
+		assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res),
+		    HUES_INVALID_ARGUMENT);
+		fb_expect_violation(res, "near.radius_m");
+		hues_result_free(res);
+	}
+	c.radius_m = 100;
+	c.center   = NULL;
+	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "near.center");
+	hues_result_free(res);
+	p.latitude = 95;
+	c.center   = &p;
+	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "near.center");
+	hues_result_free(res);
+
+	req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA_BBOX;
+	req.bbox      = &bb;
+	const box bad[] = {
+	    {16.0, 107.0, 18.5, 107.5}, /* 2.5 degrees north-south */
+	    {16.0, 106.0, 16.5, 108.3}, /* 2.3 degrees east-west */
+	    {16.5, 107.0, 16.4, 107.5}, /* south > north */
+	    {16.0, 107.5, 16.5, 107.4}, /* west > east */
+	    {-91, 107.0, 16.0, 107.5},  /* not a latitude */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bb.south = bad[i].s;
+		bb.west  = bad[i].w;
+		bb.north = bad[i].n;
+		bb.east  = bad[i].e;
+		assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res),
+		    HUES_INVALID_ARGUMENT);
+		fb_expect_violation(res, "bbox");
+		hues_result_free(res);
+	}
+	req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA__NOT_SET;
+	req.page_size = -5;
+	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "page_size");
+	hues_result_free(res);
+	req.page_size  = 5;
+	req.page_token = "definitely-not-a-token";
+	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "page_token");
+	hues_result_free(res);
+
+	/* A token of other filters. */
+	req.page_token = "";
+	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
+	char *tok = strdup(hues_feedback_public_feed_response(res)->next_page_token);
+	hues_result_free(res);
+	assert_string_not_equal(tok, "");
+	req.page_token = tok;
+	req.category   = "light.out";
+	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "page_token");
+	hues_result_free(res);
+	free(tok);
+}
+
+/* ----- Stats ---------------------------------------------------------------------- */
+
+static int
+stats(const char *agency, const char *category, const char *ward,
+    const char *from, const char *to, hues_result **res)
+{
+	Hues__V1__StatsRequest r = HUES__V1__STATS_REQUEST__INIT;
+	hues_call_opts         o = fb_as(NULL);
+	r.agency                 = (char *) agency;
+	r.category               = (char *) category;
+	r.ward_code              = (char *) ward;
+	r.from_month             = (char *) from;
+	r.to_month               = (char *) to;
+	return hues_feedback_stats(env.c, &r, &o, res);
+}
+
+static void
+test_stats_rows(void **state)
+{
+	(void) state;
+	const char *tuan = fb_officer(&env, "tuan", "huewaco");
+	known      *k[4];
+	for (int i = 0; i < 4; i++) {
+		k[i] = make("water.leak", "an-cuu", 16.70, 107.30 + 0.01 * i,
+		    FB_ST(ACCEPTED));
+	}
+	/* Three resolved and rated (satisfied, satisfied, neutral); one open. */
+	const fb_step rate[] = {FB_RATE_SATISFIED, FB_RATE_SATISFIED,
+	    FB_RATE_NEUTRAL};
+	for (int i = 0; i < 3; i++) {
+		hues_result *res;
+		fb_must(&env, tuan, FB_ACKNOWLEDGE, k[i]->id, FB_ST(ACKNOWLEDGED));
+		fb_must(&env, tuan, FB_RESOLVE, k[i]->id, FB_ST(RESOLVED));
+		const Hues__V1__Report *r = fb_get(&env, fb_coord(&env), k[i]->id, &res);
+		char who[24];
+		snprintf(who, sizeof(who), "%s", r->reporter);
+		hues_result_free(res);
+		fb_must(&env, fb_citizen(&env, who), rate[i], k[i]->id,
+		    FB_ST(CLOSED));
+		k[i]->state = FB_ST(CLOSED);
+	}
+	char month[11];
+	fb_local_date(0, month);
+	month[7] = '\0';
+
+	hues_result *res;
+	assert_int_equal(stats("", "water.leak", "", "", "", &res), HUES_OK);
+	const Hues__V1__StatsResponse *s = hues_feedback_stats_response(res);
+	assert_int_equal(s->n_rows, 1);
+	const Hues__V1__StatsRow *row = s->rows[0];
+	assert_string_equal(row->agency, "huewaco");
+	assert_string_equal(row->category, "water.leak");
+	assert_string_equal(row->ward_code, "an-cuu");
+	assert_string_equal(row->month, month);
+	assert_int_equal(row->received, 4);
+	assert_int_equal(row->resolved, 3);
+	assert_non_null(row->acknowledged_on_time);
+	assert_float_equal(row->acknowledged_on_time->value, 100.0, 0.01);
+	assert_non_null(row->resolved_on_time);
+	assert_float_equal(row->resolved_on_time->value, 100.0, 0.01);
+	assert_non_null(row->median_time_to_resolve);
+	assert_true(row->median_time_to_resolve->value >= 0);
+	assert_true(row->median_time_to_resolve->value < 3600);
+	assert_non_null(row->satisfied);
+	assert_float_equal(row->satisfied->value, 200.0 / 3, 0.01);
+	assert_non_null(row->reopened);
+	assert_float_equal(row->reopened->value, 0.0, 0.01);
+	assert_int_equal(row->overdue_open, 0);
+	hues_result_free(res);
+
+	/* The same row through each filter; none outside them. */
+	assert_int_equal(stats("huewaco", "", "an-cuu", month, month, &res), HUES_OK);
+	s = hues_feedback_stats_response(res);
+	assert_int_equal(s->n_rows, 1);
+	assert_int_equal(s->rows[0]->received, 4);
+	hues_result_free(res);
+	char next[11], prev[11];
+	fb_local_date(40, next);
+	next[7] = '\0';
+	fb_local_date(-40, prev);
+	prev[7] = '\0';
+	assert_int_equal(stats("", "water.leak", "", next, "", &res), HUES_OK);
+	assert_int_equal(hues_feedback_stats_response(res)->n_rows, 0);
+	hues_result_free(res);
+	assert_int_equal(stats("", "water.leak", "", "", prev, &res), HUES_OK);
+	assert_int_equal(hues_feedback_stats_response(res)->n_rows, 0);
+	hues_result_free(res);
+	assert_int_equal(stats("so-gtvt", "water.leak", "", "", "", &res), HUES_OK);
+	assert_int_equal(hues_feedback_stats_response(res)->n_rows, 0);
+	hues_result_free(res);
+
+	/* Each report is in exactly one row; rows are within their filter. */
+	assert_int_equal(stats("", "", "", "", "", &res), HUES_OK);
+	s = hues_feedback_stats_response(res);
+	uint32_t received = 0;
+	for (size_t i = 0; i < s->n_rows; i++) {
+		assert_true(s->rows[i]->resolved <= s->rows[i]->received);
+		received += s->rows[i]->received;
+	}
+	assert_int_equal(received, nall);
+	hues_result_free(res);
+	assert_int_equal(stats("hepco", "", "", "", "", &res), HUES_OK);
+	s = hues_feedback_stats_response(res);
+	assert_true(s->n_rows > 0);
+	for (size_t i = 0; i < s->n_rows; i++) {
+		assert_string_equal(s->rows[i]->agency, "hepco");
+	}
+	hues_result_free(res);
+
+	/* Months are YYYY-MM. */
+	assert_int_equal(stats("", "", "", "2025-13", "", &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "from_month");
+	hues_result_free(res);
+	assert_int_equal(stats("", "", "", "", "March", &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "to_month");
+	hues_result_free(res);
+}
+
+/* ----- ReadOutbox ------------------------------------------------------------------ */
+
+static int
+outbox_page(const char *token, int page_size, const char *page_token,
+    hues_result **res)
+{
+	Hues__V1__ReadOutboxRequest r = HUES__V1__READ_OUTBOX_REQUEST__INIT;
+	hues_call_opts              o = fb_as(token);
+	r.page_size                   = page_size;
+	r.page_token                  = (char *) page_token;
+	return hues_feedback_read_outbox(env.c, &r, &o, res);
+}
+
+static void
+test_read_outbox_pages(void **state)
+{
+	(void) state;
+	hues_result *res;
+	size_t       total = fb_outbox(&env, NULL, NULL, 0);
+	assert_true(total > 120);
+
+	assert_int_equal(outbox_page(fb_coord(&env), 0, "", &res), HUES_OK);
+	assert_int_equal(hues_feedback_read_outbox_response(res)->n_events, 20);
+	hues_result_free(res);
+	assert_int_equal(outbox_page(fb_admin(&env), 500, "", &res), HUES_OK);
+	assert_int_equal(hues_feedback_read_outbox_response(res)->n_events, 100);
+	hues_result_free(res);
+
+	/* Pages of 7 while reports are filed: seq strictly increasing, every
+	 * event once, the new ones at the end. */
+	const char *gw  = fb_token_for(&env, "service", "notify", NULL, NULL);
+	char       *tok = strdup("");
+	uint64_t    last = 0;
+	size_t      n = 0, pages = 0, filed = 0;
+	do {
+		assert_int_equal(outbox_page(gw, 7, tok, &res), HUES_OK);
+		const Hues__V1__ReadOutboxResponse *r =
+		    hues_feedback_read_outbox_response(res);
+		assert_true(r->n_events <= 7);
+		for (size_t i = 0; i < r->n_events; i++) {
+			assert_true(r->events[i]->seq > last);
+			last = r->events[i]->seq;
+			n++;
+		}
+		free(tok);
+		tok = strdup(r->next_page_token);
+		hues_result_free(res);
+		if (filed < 3) {
+			make("road.sign", NULL, 16.20, 107.70 + 0.01 * (double) filed,
+			    FB_ST(SUBMITTED));
+			filed++;
+		}
+		assert_true(++pages < 1000);
+	} while (tok[0] != '\0');
+	free(tok);
+	/* Each submit writes two events (reporter, centre). */
+	assert_int_equal(n, total + 2 * filed);
+	assert_int_equal(fb_outbox(&env, NULL, NULL, 0), n);
+
+	/* Who may read it. */
+	assert_int_equal(outbox_page(fb_citizen(&env, "u1"), 0, "", &res),
+	    HUES_PERMISSION_DENIED);
+	hues_result_free(res);
+	assert_int_equal(outbox_page(fb_officer(&env, "off", "hepco"), 0, "", &res),
+	    HUES_PERMISSION_DENIED);
+	hues_result_free(res);
+	assert_int_equal(outbox_page(fb_token_for(&env, "service", "notify", NULL,
+	                                 "u1"),
+	                     0, "", &res),
+	    HUES_PERMISSION_DENIED);
+	hues_result_free(res);
+	assert_int_equal(outbox_page(NULL, 0, "", &res), HUES_UNAUTHENTICATED);
+	hues_result_free(res);
+	assert_int_equal(outbox_page(fb_coord(&env), -1, "", &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "page_size");
+	hues_result_free(res);
+	assert_int_equal(outbox_page(fb_coord(&env), 0, "zzz", &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "page_token");
+	hues_result_free(res);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_feed_near_matches_brute_force),
+	    cmocka_unit_test(test_feed_bbox),
+	    cmocka_unit_test(test_feed_filters),
+	    cmocka_unit_test(test_feed_bad_requests),
+	    cmocka_unit_test(test_feed_pages_newest_first),
+	    cmocka_unit_test(test_stats_rows),
+	    cmocka_unit_test(test_read_outbox_pages),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
