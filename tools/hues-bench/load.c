@@ -443,7 +443,11 @@ wait_window(run *r, bool pacing, double *cpu0, double *cpu1)
 	const load_cfg *cfg   = r->cfg;
 	uint64_t        stall = (cfg->timeout_ms + 2000ull) * MS;
 	uint64_t        seen = 0, seen_at = now_ns();
-	bool            sampled = false;
+	uint64_t tick = cfg->progress_s > 0 ? (uint64_t) (cfg->progress_s * 1e9)
+	                                    : UINT64_MAX;
+	uint64_t next_tick =
+	    tick == UINT64_MAX ? UINT64_MAX : r->begin_ns + tick;
+	bool sampled = false;
 
 	for (;;) {
 		uint64_t now = now_ns();
@@ -467,6 +471,12 @@ wait_window(run *r, bool pacing, double *cpu0, double *cpu1)
 			break;
 		}
 		uint64_t done = atomic_load(&r->completions);
+		if (now >= next_tick) {
+			fprintf(stderr, "hues-bench: %.0f s: %llu calls done\n",
+			    (double) (now - r->begin_ns) / 1e9,
+			    (unsigned long long) done);
+			next_tick += tick;
+		}
 		if (done != seen || out == 0) {
 			seen    = done;
 			seen_at = now;
@@ -479,6 +489,9 @@ wait_window(run *r, bool pacing, double *cpu0, double *cpu1)
 		}
 		if (atomic_load(&r->win_end) < wake) {
 			wake = atomic_load(&r->win_end);
+		}
+		if (next_tick < wake) {
+			wake = next_tick;
 		}
 		sleep_until(wake);
 	}

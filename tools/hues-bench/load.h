@@ -71,6 +71,9 @@ typedef struct load_cfg {
 	uint64_t        calls;      /* > 0: measure this many calls */
 	double          rate;       /* > 0: open loop at rate calls/s */
 	uint32_t        timeout_ms; /* per-call deadline, bounds the drain */
+	/* > 0: a line on stderr every progress_s seconds with the calls
+	 * completed so far (long loads). */
+	double progress_s;
 	/* Set (by a signal handler) to end the run early; may be NULL. */
 	volatile sig_atomic_t *interrupt;
 } load_cfg;

@@ -93,6 +93,7 @@ usage(FILE *f)
 	    "  --token T                bearer token\n"
 	    "  --metadata k=v           call metadata, repeatable\n"
 	    "  --json                   also print a JSON object on stdout\n"
+	    "  --progress S             a line on stderr every S seconds\n"
 	    "\nFeedback generators (realistic requests made before the run):\n"
 	    "  submit      SubmitReport: a category of the default catalog "
 	    "with its\n"
@@ -273,6 +274,7 @@ enum {
 	F_POOL,
 	F_SEED,
 	F_PRINT,
+	F_PROGRESS,
 	F_HELP
 };
 
@@ -338,6 +340,7 @@ parse_flags(int argc, char **argv, flags *fl, load_cfg *cfg)
 		{ "pool", required_argument, NULL, F_POOL },
 		{ "seed", required_argument, NULL, F_SEED },
 		{ "print", required_argument, NULL, F_PRINT },
+		{ "progress", required_argument, NULL, F_PROGRESS },
 		{ "help", no_argument, NULL, F_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -440,6 +443,13 @@ parse_flags(int argc, char **argv, flags *fl, load_cfg *cfg)
 			}
 			break;
 		case F_JSON: fl->json = true; break;
+		case F_PROGRESS:
+			if (!parse_number(optarg, 86400, &cfg->progress_s)) {
+				return bad("--progress wants seconds >= 0, got "
+				           "'%s'",
+				    optarg);
+			}
+			break;
 		case F_SECRET: fl->secret = optarg; break;
 		case F_USERS:
 		case F_IDS:
