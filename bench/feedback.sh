@@ -21,12 +21,14 @@
 # Environment knobs (defaults in brackets):
 #   DURATION [5]  WARMUP [1]  REPEAT [1]
 #   FEED_REPORTS [1000000]  reports loaded for GetReport and PublicFeed
-#   SUBMIT_CONC [64]  GET_CONC [64]  FEED_CONC [16]  LOAD_CONC [64]
+#   SUBMIT_CONC [64]  GET_CONC [64]  FEED_CONC [16]
+#   LOAD_CONC [256]       report chains in flight while loading (more in
+#                         flight make larger group commits)
 #   USERS [1000]          citizens whose tokens the loads take in turn
 #   FEED_RADIUS [1000]    PublicFeed: metres around the point
 #   FEED_PAGE [20]        PublicFeed: page size
 #   PEER_RECORDS [100000] records the peers' servers start with
-#   LOAD_TIMEOUT [120 + FEED_REPORTS/1000]  seconds the loading may take
+#   LOAD_TIMEOUT [120 + FEED_REPORTS/400]  seconds the loading may take
 #   BUILD_DIR [<repo>/build-bench]   hues Release build (configured if new)
 #   PEERS_DIR [<repo>/../shared/bench/peers]   read-only peer sources
 #   PEERS_BUILD [$BUILD_DIR/peers]   where the peers are built
@@ -46,12 +48,12 @@ FEED_REPORTS="${FEED_REPORTS:-1000000}"
 SUBMIT_CONC="${SUBMIT_CONC:-64}"
 GET_CONC="${GET_CONC:-64}"
 FEED_CONC="${FEED_CONC:-16}"
-LOAD_CONC="${LOAD_CONC:-64}"
+LOAD_CONC="${LOAD_CONC:-256}"
 USERS="${USERS:-1000}"
 FEED_RADIUS="${FEED_RADIUS:-1000}"
 FEED_PAGE="${FEED_PAGE:-20}"
 PEER_RECORDS="${PEER_RECORDS:-100000}"
-LOAD_TIMEOUT="${LOAD_TIMEOUT:-$((120 + FEED_REPORTS / 1000))}"
+LOAD_TIMEOUT="${LOAD_TIMEOUT:-$((120 + FEED_REPORTS / 400))}"
 # One load lasts warmup + window + drain; a repeat runs 6 of them and
 # starts 4 servers (the peers' fill PEER_RECORDS first).
 LOAD_S=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 10 }')
@@ -259,7 +261,7 @@ T0=$(date +%s.%N)
 # The loader's own cap ends it (and prints what it made) before timeout.
 run_hues load "$LOAD_TIMEOUT" --method publish --reports "$FEED_REPORTS" \
 	--concurrency "$LOAD_CONC" --jwt-secret "$FEED_DIR/jwt-secret" \
-	--users "$USERS" --duration "$((LOAD_TIMEOUT - 30))"
+	--users "$USERS" --duration "$((LOAD_TIMEOUT - 30))" --progress 30
 T1=$(date +%s.%N)
 stop_hues load load
 LOAD_WALL=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.1f", b - a }')
