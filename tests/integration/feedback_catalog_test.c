@@ -557,6 +557,9 @@ test_bad_records(void **state)
 	    {"Bad Code", "Tên", "so-gtvt", 0, 0, "category.code"},
 	    {"", "Tên", "so-gtvt", 0, 0, "category.code"},
 	    {".dot", "Tên", "so-gtvt", 0, 0, "category.code"},
+	    /* 65 characters */
+	    {"a1234567890123456789012345678901234567890123456789012345678901234",
+	        "Tên", "so-gtvt", 0, 0, "category.code"},
 	    {"ok.code", "", "so-gtvt", 0, 0, "category.name_vi"},
 	    {"ok.code", "Tên\nhai dòng", "so-gtvt", 0, 0, "category.name_vi"},
 	    {"ok.code", "Tên", "ghost", 0, 0, "category.default_agency"},
@@ -631,6 +634,26 @@ test_bad_records(void **state)
 	a.ward_code = "atlantis";
 	assert_int_equal(put_agency(admin, &a, &res), HUES_INVALID_ARGUMENT);
 	hues_result_free(res);
+	a.ward_code = "";
+	assert_int_equal(put_agency(admin, &a, &res), HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "agency.ward_code");
+	hues_result_free(res);
+	/* Parents form no cycle: so-gtvt's parent is ubnd-tinh. */
+	Hues__V1__Agency top = HUES__V1__AGENCY__INIT;
+	top.id     = "ubnd-tinh";
+	top.name   = "UBND tỉnh Thừa Thiên Huế";
+	top.parent = "so-gtvt";
+	top.kind   = HUES__V1__AGENCY_KIND__AGENCY_KIND_CITY_OFFICE;
+	top.active = true;
+	/* Checked at the end, so that the rest still runs; a cycle the
+	 * server took is undone first. */
+	int cycle = put_agency(admin, &top, &res);
+	hues_result_free(res);
+	if (cycle == HUES_OK) {
+		top.parent = "";
+		assert_int_equal(put_agency(admin, &top, &res), HUES_OK);
+		hues_result_free(res);
+	}
 
 	Hues__V1__Ward w = HUES__V1__WARD__INIT;
 	w.code           = "Bad Ward";
@@ -666,6 +689,12 @@ test_bad_records(void **state)
 	count_all(after);
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(after[i], before[i]);
+	}
+	if (cycle != HUES_INVALID_ARGUMENT) {
+		fail_msg("PutAgency ubnd-tinh with parent so-gtvt (whose parent "
+		         "is ubnd-tinh): %s, expected INVALID_ARGUMENT (parents "
+		         "form a cycle)",
+		    hues_status_name(cycle));
 	}
 }
 

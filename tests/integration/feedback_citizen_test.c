@@ -1,9 +1,9 @@
 /*
  * feedback_citizen_test.c - the citizen's side of the Feedback service
- * through the SDK: SubmitReport (response, stored report, routing after
- * triage, anonymous and gateway callers, idempotency keys, nearby
- * reports), GetReport and its views, ListMyReports and its pages,
- * Withdraw, AddComment, Support, Subscribe and Unsubscribe.
+ * after submission, through the SDK: GetReport and its views (own,
+ * officer, full, public), ListMyReports and its pages, Withdraw,
+ * AddComment (a comment, or the answer to a question), Support,
+ * Subscribe and Unsubscribe.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,305 +45,6 @@ spot(int test, int i, double *lat, double *lon)
 	*lon = 107.25 + 0.01 * i;
 }
 
-static bool
-id_well_formed(const char *id)
-{
-	if (strlen(id) != 11 || id[0] != 'R') {
-		return false;
-	}
-	for (int i = 1; i < 11; i++) {
-		if (id[i] < '0' || id[i] > '9') {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* ----- SubmitReport ----------------------------------------------------------- */
-
-static void
-test_submit_report_response_and_stored_report(void **state)
-{
-	(void) state;
-	const char  *alice = fb_citizen(&env, "alice");
-	fb_draft     d;
-	hues_result *res, *got;
-	double       lat, lon;
-	spot(0, 0, &lat, &lon);
-	fb_draft_init(&d, "road.pothole", lat, lon);
-	fb_draft_media(&d, NULL, "upload_42-b", "video/mp4");
-	fb_draft_attr(&d, "lane_blocked", "yes", NULL);
-	d.loc.ward_code = "phu-hoi";
-	d.req.hide_name = true;
-	d.req.emergency = true;
-
-	int64_t before = (int64_t) time(NULL);
-	assert_int_equal(fb_submit_draft(&env, alice, &d, &res), HUES_OK);
-	int64_t after = (int64_t) time(NULL);
-	const Hues__V1__SubmitReportResponse *r =
-	    hues_feedback_submit_report_response(res);
-	assert_true(id_well_formed(r->id));
-	assert_int_equal(r->state, FB_ST(SUBMITTED));
-	assert_false(r->replayed);
-	assert_int_equal(r->n_nearby, 0);
-
-	const Hues__V1__Report *rep = fb_get(&env, alice, r->id, &got);
-	assert_in_range(rep->submitted_at, before, after);
-	assert_true(rep->updated_at >= rep->submitted_at);
-	/* road.pothole: 30 minutes to acknowledge, 7 working days to
-	 * resolve, due at 23:59:59 in Huế (UTC+7). */
-	assert_int_equal(r->acknowledge_by, rep->submitted_at + 30 * 60);
-	assert_int_equal(rep->acknowledge_by, r->acknowledge_by);
-	assert_int_equal(rep->resolve_by, r->resolve_by);
-	assert_int_equal((r->resolve_by + 7 * 3600) % 86400, 86399);
-	assert_true(r->resolve_by >= rep->submitted_at + 7 * 86400);
-	assert_true(r->resolve_by <= rep->submitted_at + 30 * 86400);
-
-	/* The reporter's own view holds everything she sent. */
-	assert_string_equal(rep->category, "road.pothole");
-	assert_string_equal(rep->title, d.req.title);
-	assert_string_equal(rep->description, d.req.description);
-	assert_non_null(rep->location);
-	assert_non_null(rep->location->point);
-	assert_true(rep->location->point->latitude == lat);
-	assert_true(rep->location->point->longitude == lon);
-	assert_string_equal(rep->location->address, d.loc.address);
-	assert_string_equal(rep->location->ward_code, "phu-hoi");
-	assert_int_equal(rep->n_media, 2);
-	assert_int_equal(rep->media[0]->source_case,
-	    HUES__V1__MEDIA_REF__SOURCE_URL);
-	assert_string_equal(rep->media[0]->url, d.media[0].url);
-	assert_string_equal(rep->media[0]->content_type, "image/jpeg");
-	assert_int_equal(rep->media[1]->source_case,
-	    HUES__V1__MEDIA_REF__SOURCE_MEDIA_ID);
-	assert_string_equal(rep->media[1]->media_id, "upload_42-b");
-	assert_string_equal(rep->media[1]->content_type, "video/mp4");
-	assert_int_equal(rep->n_attributes, 2);
-	assert_string_equal(rep->attributes[0]->code, "size");
-	assert_int_equal(rep->attributes[0]->n_values, 1);
-	assert_string_equal(rep->attributes[0]->values[0], "medium");
-	assert_string_equal(rep->attributes[1]->code, "lane_blocked");
-	assert_string_equal(rep->reporter, "alice");
-	assert_true(rep->hide_name);
-	assert_true(rep->emergency);
-	assert_int_equal(rep->state, FB_ST(SUBMITTED));
-	assert_false(rep->published);
-	/* Routing is shown after triage only. */
-	assert_string_equal(rep->agency, "");
-	/* The geohash of the point, at least at the index's 6 characters
-	 * (docs/feedback.md says 6 for the index, 8 for fb_geo's keys). */
-	char   gh[16];
-	size_t ghlen = strlen(rep->geohash);
-	assert_in_range(ghlen, 6, 12);
-	fb_geohash(lat, lon, (unsigned) ghlen, gh);
-	assert_string_equal(rep->geohash, gh);
-	assert_int_equal(rep->acknowledged_at, 0);
-	assert_int_equal(rep->resolved_at, 0);
-	assert_int_equal(rep->closed_at, 0);
-	assert_null(rep->rating);
-	assert_int_equal(rep->n_history, 1);
-	fb_expect_last_history(rep, FB_ACT(SUBMIT), FB_ST(UNSPECIFIED),
-	    FB_ST(SUBMITTED), FB_ROLE(REPORTER));
-	assert_int_equal(rep->history[0]->at, rep->submitted_at);
-
-	/* submit: the reporter and the centre hear of it. */
-	fb_event ev[8];
-	size_t   n = fb_outbox(&env, r->id, ev, 8);
-	fb_expect_events(ev, n, FB_EV(SUBMITTED), FB_ST(UNSPECIFIED),
-	    FB_ST(SUBMITTED), FB_TO(REPORTER) | FB_TO(CENTRE), "alice", NULL);
-
-	/* Triage routes it by the table: road.pothole goes to so-gtvt. */
-	char id[FB_ID_LEN];
-	snprintf(id, sizeof(id), "%s", r->id);
-	hues_result_free(got);
-	hues_result_free(res);
-	fb_must(&env, fb_coord(&env), FB_ACCEPT, id, FB_ST(ACCEPTED));
-	rep = fb_get(&env, alice, id, &got);
-	assert_string_equal(rep->agency, "so-gtvt");
-	assert_true(rep->published);
-	hues_result_free(got);
-}
-
-static void
-test_submit_report_callers(void **state)
-{
-	(void) state;
-	fb_draft     d;
-	hues_result *res, *got;
-	double       lat, lon;
-
-	/* Anonymous reports only where the category allows them. */
-	spot(1, 0, &lat, &lon);
-	fb_draft_init(&d, "waste.illegal_dumping", lat, lon);
-	assert_int_equal(fb_submit_draft(&env, NULL, &d, &res), HUES_OK);
-	const Hues__V1__Report *rep = fb_get(&env, fb_coord(&env),
-	    hues_feedback_submit_report_response(res)->id, &got);
-	assert_string_equal(rep->reporter, "");
-	hues_result_free(got);
-	hues_result_free(res);
-
-	spot(1, 1, &lat, &lon);
-	fb_draft_init(&d, "road.pothole", lat, lon);
-	assert_int_equal(
-	    fb_submit_draft(&env, NULL, &d, &res), HUES_UNAUTHENTICATED);
-	hues_result_free(res);
-
-	/* Staff, and gateways acting as themselves, file no reports. */
-	const char *no[] = {fb_officer(&env, "olga", "so-gtvt"), fb_coord(&env),
-	    fb_admin(&env), fb_token_for(&env, "service", "gw-1", NULL, NULL)};
-	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
-		assert_int_equal(fb_submit_draft(&env, no[i], &d, &res),
-		    HUES_PERMISSION_DENIED);
-		hues_result_free(res);
-	}
-
-	/* A gateway on behalf of a user files it as hers. */
-	const char *obo = fb_token_for(&env, "service", "gw-1", NULL, "minh");
-	assert_int_equal(fb_submit_draft(&env, obo, &d, &res), HUES_OK);
-	char id[FB_ID_LEN];
-	snprintf(id, sizeof(id), "%s",
-	    hues_feedback_submit_report_response(res)->id);
-	hues_result_free(res);
-	rep = fb_get(&env, fb_citizen(&env, "minh"), id, &got);
-	assert_string_equal(rep->reporter, "minh");
-	hues_result_free(got);
-	assert_int_equal(fb_count_mine(&env, obo), 1);
-	assert_int_equal(fb_count_mine(&env, fb_citizen(&env, "minh")), 1);
-}
-
-static void
-test_submit_report_idempotency_key(void **state)
-{
-	(void) state;
-	fb_env       e;
-	fb_draft     d;
-	hues_result *res;
-	char         first[FB_ID_LEN], other[FB_ID_LEN];
-	fb_start(&e, NULL);
-	const char *alice = fb_citizen(&e, "alice"), *bob = fb_citizen(&e, "bob");
-
-	fb_draft_init(&d, "road.pothole", 16.46, 107.59);
-	d.req.idempotency_key = "app-7f3a-0001";
-	assert_int_equal(fb_submit_draft(&e, alice, &d, &res), HUES_OK);
-	assert_false(hues_feedback_submit_report_response(res)->replayed);
-	snprintf(first, sizeof(first), "%s",
-	    hues_feedback_submit_report_response(res)->id);
-	int64_t ack_by = hues_feedback_submit_report_response(res)->acknowledge_by;
-	hues_result_free(res);
-
-	/* The retry, even with another body, returns the first report. */
-	d.req.title = "Ổ gà (gửi lại)";
-	assert_int_equal(fb_submit_draft(&e, alice, &d, &res), HUES_OK);
-	const Hues__V1__SubmitReportResponse *r =
-	    hues_feedback_submit_report_response(res);
-	assert_string_equal(r->id, first);
-	assert_true(r->replayed);
-	assert_int_equal(r->state, FB_ST(SUBMITTED));
-	assert_int_equal(r->acknowledge_by, ack_by);
-	hues_result_free(res);
-	assert_int_equal(fb_count_mine(&e, alice), 1);
-
-	/* Keys are per user. */
-	assert_int_equal(fb_submit_draft(&e, bob, &d, &res), HUES_OK);
-	assert_false(hues_feedback_submit_report_response(res)->replayed);
-	snprintf(other, sizeof(other), "%s",
-	    hues_feedback_submit_report_response(res)->id);
-	assert_string_not_equal(other, first);
-	hues_result_free(res);
-
-	/* Durable: the key survives a restart. */
-	fb_restart(&e, false, NULL);
-	assert_int_equal(fb_submit_draft(&e, alice, &d, &res), HUES_OK);
-	assert_string_equal(hues_feedback_submit_report_response(res)->id, first);
-	assert_true(hues_feedback_submit_report_response(res)->replayed);
-	hues_result_free(res);
-	assert_int_equal(fb_count_mine(&e, alice), 1);
-	assert_int_equal(fb_count_mine(&e, bob), 1);
-
-	/* A new key makes a new report, with a new id. */
-	d.req.idempotency_key = "app-7f3a-0002";
-	assert_int_equal(fb_submit_draft(&e, alice, &d, &res), HUES_OK);
-	assert_false(hues_feedback_submit_report_response(res)->replayed);
-	assert_true(strcmp(hues_feedback_submit_report_response(res)->id,
-	                other) > 0);
-	hues_result_free(res);
-	assert_int_equal(fb_count_mine(&e, alice), 2);
-
-	/* At most 128 printable ASCII bytes. */
-	char long_key[130];
-	memset(long_key, 'k', 129);
-	long_key[129]         = '\0';
-	d.req.idempotency_key = long_key;
-	assert_int_equal(fb_submit_draft(&e, alice, &d, &res),
-	    HUES_INVALID_ARGUMENT);
-	fb_expect_violation(res, "idempotency_key");
-	hues_result_free(res);
-	fb_stop(&e);
-}
-
-static void
-test_submit_report_nearby(void **state)
-{
-	(void) state;
-	const char  *alice = fb_citizen(&env, "an"), *bob = fb_citizen(&env, "binh");
-	double       lat, lon, la, lo;
-	char         first[FB_ID_LEN], light[FB_ID_LEN], far[FB_ID_LEN];
-	fb_draft     d;
-	hues_result *res;
-	spot(2, 0, &lat, &lon);
-
-	fb_submit(&env, alice, "road.pothole", lat, lon, first);
-	/* Another category 50 m away, and a pothole 400 m away. */
-	fb_offset(lat, lon, 50, 0, &la, &lo);
-	fb_submit(&env, alice, "light.out", la, lo, light);
-	fb_offset(lat, lon, -400, 0, &la, &lo);
-	fb_submit(&env, alice, "road.pothole", la, lo, far);
-
-	/* A pothole 120 m north: the first is near, the others are not. */
-	fb_offset(lat, lon, 120, 0, &la, &lo);
-	fb_draft_init(&d, "road.pothole", la, lo);
-	assert_int_equal(fb_submit_draft(&env, bob, &d, &res), HUES_OK);
-	const Hues__V1__SubmitReportResponse *r =
-	    hues_feedback_submit_report_response(res);
-	assert_int_equal(r->n_nearby, 1);
-	assert_string_equal(r->nearby[0]->id, first);
-	assert_string_equal(r->nearby[0]->title, d.req.title);
-	assert_int_equal(r->nearby[0]->state, FB_ST(SUBMITTED));
-	assert_true(r->nearby[0]->submitted_at > 0);
-	assert_float_equal(r->nearby[0]->distance_m,
-	    fb_distance_m(lat, lon, la, lo), 1.0);
-	hues_result_free(res);
-
-	/* Up to 5, nearest first, open ones only: around a fresh spot, 7
-	 * potholes at 30, 60, ... 210 m, the nearest of them withdrawn. */
-	spot(2, 5, &lat, &lon);
-	char ids[7][FB_ID_LEN];
-	for (int i = 0; i < 7; i++) {
-		fb_offset(lat, lon, 0, 30.0 * (i + 1), &la, &lo);
-		fb_submit(&env, alice, "road.pothole", la, lo, ids[i]);
-	}
-	fb_must(&env, alice, FB_WITHDRAW, ids[0], FB_ST(WITHDRAWN));
-	fb_draft_init(&d, "road.pothole", lat, lon);
-	assert_int_equal(fb_submit_draft(&env, bob, &d, &res), HUES_OK);
-	r = hues_feedback_submit_report_response(res);
-	assert_int_equal(r->n_nearby, 5);
-	for (size_t i = 0; i < 5; i++) {
-		assert_string_equal(r->nearby[i]->id, ids[i + 1]);
-		assert_float_equal(r->nearby[i]->distance_m, 30.0 * (i + 2), 1.0);
-	}
-	hues_result_free(res);
-
-	/* 260 m away is beyond the 250 m of "nearby". */
-	spot(2, 9, &lat, &lon);
-	char lone[FB_ID_LEN];
-	fb_submit(&env, alice, "road.pothole", lat, lon, lone);
-	fb_offset(lat, lon, 260, 0, &la, &lo);
-	fb_draft_init(&d, "road.pothole", la, lo);
-	assert_int_equal(fb_submit_draft(&env, bob, &d, &res), HUES_OK);
-	assert_int_equal(hues_feedback_submit_report_response(res)->n_nearby, 0);
-	hues_result_free(res);
-}
-
 /* ----- GetReport and views -------------------------------------------------- */
 
 static bool
@@ -366,6 +67,19 @@ history_has_internal_note(const Hues__V1__Report *r)
 		}
 	}
 	return false;
+}
+
+/* The public note of the first history entry of action ("" if none). */
+static const char *
+note_of(const Hues__V1__Report *r, int action)
+{
+	for (size_t i = 0; i < r->n_history; i++) {
+		if ((int) r->history[i]->action == action) {
+			return r->history[i]->public_note;
+		}
+	}
+	fail_msg("%s has no history entry of action %d", r->id, action);
+	return "";
 }
 
 /* A public view: no reporter, no actors, no internal notes, and the
@@ -440,10 +154,15 @@ test_get_report_views(void **state)
 	assert_int_equal(r->n_history, 5);
 	hues_result_free(res);
 
-	/* Own view: no internal notes, staff actors blanked. */
+	/* Own view: no internal notes, staff actors blanked; the question
+	 * and her answer are hers to see. */
 	r = fb_get(&env, alice, id, &res);
 	assert_string_equal(r->reporter, "chi");
 	assert_false(history_has_internal_note(r));
+	assert_string_equal(
+	    note_of(r, FB_ACT(REQUEST_INFO)), "Ổ gà nằm ở làn đường nào?");
+	assert_string_equal(note_of(r, FB_ACT(PROVIDE_INFO)),
+	    "Làn bên phải, gần cột điện số 14.");
 	assert_false(history_has_actor(r, "olga"));
 	assert_false(history_has_actor(r, "ioc-1"));
 	assert_int_equal(r->n_history, 5);
@@ -454,7 +173,10 @@ test_get_report_views(void **state)
 	assert_string_equal(r->reporter, "");
 	assert_false(history_has_actor(r, "chi"));
 	assert_true(history_has_internal_note(r));
+	assert_true(history_has_actor(r, "olga"));
 	assert_string_equal(r->agency, "so-gtvt");
+	assert_string_equal(note_of(r, FB_ACT(PROVIDE_INFO)),
+	    "Làn bên phải, gần cột điện số 14.");
 	hues_result_free(res);
 
 	/* Public view: anonymous, another citizen, an officer of another
@@ -703,7 +425,7 @@ test_add_comment(void **state)
 	hues_result *res;
 	double       lat, lon;
 	char         id[FB_ID_LEN];
-	fb_event     ev[32];
+	fb_event     ev[32] = {{0}};
 	spot(6, 0, &lat, &lon);
 	fb_submit(&env, quan, "road.pothole", lat, lon, id);
 	fb_advance(&env, id, FB_ST(ACKNOWLEDGED), olga, quan);
@@ -719,7 +441,9 @@ test_add_comment(void **state)
 	assert_string_equal(
 	    r->history[r->n_history - 1]->public_note, "Vẫn chưa sửa.");
 	hues_result_free(res);
-	assert_int_equal(fb_outbox(&env, id, ev, 32), before);
+	/* Checked at the end, so that the rest of the test still runs. */
+	size_t   comment_events = fb_outbox(&env, id, ev, 32) - before;
+	fb_event first_comment_event = ev[before];
 
 	/* In need_info it is the answer: back to in_progress, to the agency. */
 	fb_must(&env, olga, FB_REQUEST_INFO, id, FB_ST(NEED_INFO));
@@ -767,6 +491,14 @@ test_add_comment(void **state)
 	assert_int_equal(fb_do(&env, quan, FB_COMMENT, id, NULL, &res),
 	    HUES_FAILED_PRECONDITION);
 	hues_result_free(res);
+
+	if (comment_events != 0) {
+		fail_msg("AddComment in acknowledged wrote %zu outbox event(s) "
+		         "(the first: kind %d to audience %d); docs/feedback.md: "
+		         "in an open state a comment is history only",
+		    comment_events, first_comment_event.kind,
+		    first_comment_event.audience);
+	}
 }
 
 /* ----- Support, Subscribe, Unsubscribe ---------------------------------------- */
@@ -879,16 +611,40 @@ test_support_and_follow(void **state)
 	r = fb_get(&env, NULL, id, &res);
 	assert_int_equal(r->supporters, 3);
 	hues_result_free(res);
+
+	/* At once: K users count K; one user K times counts once. */
+	enum { K = 12 };
+	ht_async a[K];
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < K; i++) {
+			char who[16];
+			snprintf(who, sizeof(who), "crowd-%d", round == 0 ? i : 99);
+			Hues__V1__SupportRequest sr = HUES__V1__SUPPORT_REQUEST__INIT;
+			hues_call_opts           so = fb_as(fb_citizen(&env, who));
+			sr.id                       = id;
+			ht_async_init(&a[i]);
+			assert_int_equal(hues_feedback_support_async(
+			                     env.c, &sr, &so, ht_async_done, &a[i]),
+			    HUES_OK);
+		}
+		int firsts = 0;
+		for (int i = 0; i < K; i++) {
+			res = ht_async_wait(&a[i]);
+			assert_int_equal(hues_result_code(res), HUES_OK);
+			firsts += !hues_feedback_support_response(res)->already;
+			hues_result_free(res);
+		}
+		assert_int_equal(firsts, round == 0 ? K : 1);
+	}
+	r = fb_get(&env, NULL, id, &res);
+	assert_int_equal(r->supporters, 3 + K + 1);
+	hues_result_free(res);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_submit_report_response_and_stored_report),
-	    cmocka_unit_test(test_submit_report_callers),
-	    cmocka_unit_test(test_submit_report_idempotency_key),
-	    cmocka_unit_test(test_submit_report_nearby),
 	    cmocka_unit_test(test_get_report_views),
 	    cmocka_unit_test(test_list_my_reports_pages),
 	    cmocka_unit_test(test_withdraw),

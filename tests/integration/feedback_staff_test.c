@@ -3,7 +3,8 @@
  * every legal transition of docs/feedback.md with its history entry and
  * its outbox events per audience, a representative set of illegal ones
  * (FAILED_PRECONDITION, ILLEGAL_TRANSITION), the notes each action needs,
- * deadline extensions, ratings, per-agency rules and the work queues.
+ * triage decisions, ratings and who may act on which report.
+ * feedback_work_test.c has extensions, work queues and the rating window.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,6 +175,12 @@ test_reopen_and_acknowledge_again(void **state)
 	step_and_check(OLGA, FB_ACKNOWLEDGE, id, FB_ST(REOPENED),
 	    FB_ST(ACKNOWLEDGED), FB_ACT(ACKNOWLEDGE), FB_ROLE(OFFICER),
 	    FB_EV(ACKNOWLEDGED), R_F, "cuc", NULL);
+	/* Acknowledged again: a resolve-by from now, by the same rule. */
+	r = fb_get(&env, COORD, id, &res);
+	assert_true(r->resolve_by >= (int64_t) time(NULL) + 6 * 86400);
+	assert_int_equal((r->resolve_by + 7 * 3600) % 86400, 86399);
+	assert_true(r->acknowledged_at > 0);
+	hues_result_free(res);
 	fb_must(&env, OLGA, FB_RESOLVE, id, FB_ST(RESOLVED));
 	fb_must(&env, cuc, FB_RATE_SATISFIED, id, FB_ST(CLOSED));
 }
@@ -390,113 +397,6 @@ test_start_work_from_need_info(void **state)
 	    FB_EV(WORK_STARTED), R_F, "hai", NULL);
 }
 
-/* ----- deadline extensions ------------------------------------------------------ */
-
-static int
-extend(const char *token, const char *id, const char *date, const char *reason,
-    hues_result **res)
-{
-	Hues__V1__ExtendDeadlineRequest r = HUES__V1__EXTEND_DEADLINE_REQUEST__INIT;
-	hues_call_opts                  o = fb_as(token);
-	r.id                              = (char *) id;
-	r.new_date                        = (char *) date;
-	r.reason                          = (char *) reason;
-	r.internal_note                   = "waiting for asphalt";
-	return hues_feedback_extend_deadline(env.c, &r, &o, res);
-}
-
-static void
-test_extend_deadline(void **state)
-{
-	(void) state;
-	const char  *kim = fb_citizen(&env, "kim");
-	char         id[FB_ID_LEN], d40[11], d50[11], d60[11], d70[11], d1[11];
-	hues_result *res;
-	static fb_event ev[64];
-	submit(kim, "road.pothole", id);
-	fb_advance(&env, id, FB_ST(ACKNOWLEDGED), OLGA, kim);
-	fb_local_date(40, d40);
-	fb_local_date(50, d50);
-	fb_local_date(60, d60);
-	fb_local_date(70, d70);
-	fb_local_date(1, d1);
-
-	/* Bad dates and a missing reason write nothing. */
-	const char *bad[] = {"2025-13-01", "tomorrow", "2025-02-30", d1};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(extend(OLGA, id, bad[i], "Chờ vật tư", &res),
-		    HUES_INVALID_ARGUMENT);
-		fb_expect_violation(res, "new_date");
-		hues_result_free(res);
-	}
-	assert_int_equal(extend(OLGA, id, d40, "", &res), HUES_INVALID_ARGUMENT);
-	fb_expect_violation(res, "reason");
-	hues_result_free(res);
-	/* Beyond 120 working days. */
-	char far[11];
-	fb_local_date(200, far);
-	assert_int_equal(
-	    extend(OLGA, id, far, "Chờ vật tư", &res), HUES_INVALID_ARGUMENT);
-	fb_expect_violation(res, "new_date");
-	hues_result_free(res);
-
-	size_t before = fb_outbox(&env, id, ev, 64);
-	const Hues__V1__Report *r = fb_get(&env, COORD, id, &res);
-	int64_t old = r->resolve_by;
-	hues_result_free(res);
-	assert_int_equal(extend(OLGA, id, d40, "Chờ vật tư", &res), HUES_OK);
-	r = fb_step_report(res);
-	assert_int_equal(r->state, FB_ST(ACKNOWLEDGED));
-	assert_int_equal(r->n_extensions, 1);
-	assert_int_equal(r->extensions[0]->old_resolve_by, old);
-	assert_int_equal(r->extensions[0]->new_resolve_by, r->resolve_by);
-	assert_string_equal(r->extensions[0]->reason, "Chờ vật tư");
-	assert_true(r->extensions[0]->at > 0);
-	/* Due at the end of that local day. */
-	assert_int_equal((r->resolve_by + 7 * 3600) % 86400, 86399);
-	assert_true(r->resolve_by > old + 20 * 86400);
-	fb_expect_last_history(r, FB_ACT(EXTEND_DEADLINE), FB_ST(ACKNOWLEDGED),
-	    FB_ST(ACKNOWLEDGED), FB_ROLE(OFFICER));
-	hues_result_free(res);
-	size_t after = fb_outbox(&env, id, ev, 64);
-	fb_expect_events(ev + before, after - before, FB_EV(DEADLINE_EXTENDED),
-	    FB_ST(ACKNOWLEDGED), FB_ST(ACKNOWLEDGED), R_F_C, "kim", NULL);
-
-	/* Not earlier than the current deadline. */
-	assert_int_equal(
-	    extend(OLGA, id, d40, "Chờ vật tư", &res), HUES_INVALID_ARGUMENT);
-	fb_expect_violation(res, "new_date");
-	hues_result_free(res);
-
-	/* In in_progress and in need_info too; at most 3 in all. */
-	fb_must(&env, OLGA, FB_START_WORK, id, FB_ST(IN_PROGRESS));
-	assert_int_equal(extend(OLGA, id, d50, "Mưa lớn", &res), HUES_OK);
-	assert_int_equal(fb_step_report(res)->state, FB_ST(IN_PROGRESS));
-	hues_result_free(res);
-	fb_must(&env, OLGA, FB_REQUEST_INFO, id, FB_ST(NEED_INFO));
-	assert_int_equal(extend(OLGA, id, d60, "Chờ trả lời", &res), HUES_OK);
-	assert_int_equal(fb_step_report(res)->state, FB_ST(NEED_INFO));
-	assert_int_equal(fb_step_report(res)->n_extensions, 3);
-	hues_result_free(res);
-	assert_int_equal(extend(OLGA, id, d70, "Lần thứ tư", &res),
-	    HUES_FAILED_PRECONDITION);
-	hues_result_free(res);
-
-	/* Only in the agency's open work states, and only its officers. */
-	char acc[FB_ID_LEN];
-	submit(kim, "road.pothole", acc);
-	fb_advance(&env, acc, FB_ST(ACCEPTED), OLGA, kim);
-	assert_int_equal(extend(OLGA, acc, d40, "Chờ vật tư", &res),
-	    HUES_FAILED_PRECONDITION);
-	fb_expect_status(res, HUES_FAILED_PRECONDITION, "ILLEGAL_TRANSITION");
-	hues_result_free(res);
-	fb_must(&env, OLGA, FB_ACKNOWLEDGE, acc, FB_ST(ACKNOWLEDGED));
-	assert_int_equal(extend(HANA, acc, d40, "Chờ vật tư", &res),
-	    HUES_PERMISSION_DENIED);
-	fb_expect_status(res, HUES_PERMISSION_DENIED, "OTHER_AGENCY");
-	hues_result_free(res);
-}
-
 /* ----- illegal transitions and missing notes -------------------------------------- */
 
 typedef struct illegal {
@@ -707,161 +607,6 @@ test_roles_and_agencies(void **state)
 	hues_result_free(res);
 }
 
-/* ----- work queues ------------------------------------------------------------------ */
-
-static int
-queue(const char *token, const char *agency, int page_size, const char *tok,
-    hues_result **res)
-{
-	Hues__V1__WorkQueueRequest q = HUES__V1__WORK_QUEUE_REQUEST__INIT;
-	hues_call_opts             o = fb_as(token);
-	q.agency                     = (char *) agency;
-	q.page_size                  = page_size;
-	q.page_token                 = (char *) tok;
-	return hues_feedback_work_queue(env.c, &q, &o, res);
-}
-
-static void
-test_work_queue(void **state)
-{
-	(void) state;
-	const char  *phuc = fb_citizen(&env, "phuc");
-	const char  *tuan = fb_officer(&env, "tuan", "huewaco");
-	char         ids[12][FB_ID_LEN], other[FB_ID_LEN];
-	hues_result *res;
-	/* huewaco's own reports (water.leak: 15 min, water.outage: 30). */
-	for (int i = 0; i < 12; i++) {
-		submit(phuc, i % 2 ? "water.leak" : "water.outage", ids[i]);
-		fb_must(&env, COORD, FB_ACCEPT, ids[i], FB_ST(ACCEPTED));
-	}
-	fb_must(&env, tuan, FB_ACKNOWLEDGE, ids[0], FB_ST(ACKNOWLEDGED));
-	fb_must(&env, tuan, FB_ACKNOWLEDGE, ids[1], FB_ST(ACKNOWLEDGED));
-	fb_must(&env, tuan, FB_START_WORK, ids[1], FB_ST(IN_PROGRESS));
-	submit(phuc, "road.pothole", other);
-	fb_must(&env, COORD, FB_ACCEPT, other, FB_ST(ACCEPTED));
-
-	/* Soonest due first; due is acknowledge-by, then resolve-by; no
-	 * reporter anywhere in the officer view. */
-	assert_int_equal(queue(tuan, "", 100, "", &res), HUES_OK);
-	const Hues__V1__WorkQueueResponse *q =
-	    hues_feedback_work_queue_response(res);
-	assert_int_equal(q->n_items, 12);
-	assert_string_equal(q->next_page_token, "");
-	for (size_t i = 0; i < q->n_items; i++) {
-		const Hues__V1__Report *r = q->items[i]->report;
-		assert_string_equal(r->agency, "huewaco");
-		assert_string_equal(r->reporter, "");
-		for (size_t k = 0; k < r->n_history; k++) {
-			assert_string_not_equal(r->history[k]->actor, "phuc");
-		}
-		int64_t due = r->acknowledged_at == 0 ? r->acknowledge_by
-		                                      : r->resolve_by;
-		assert_int_equal(q->items[i]->due_at, due);
-		assert_false(q->items[i]->overdue);
-		if (i > 0) {
-			assert_true(q->items[i - 1]->due_at <= q->items[i]->due_at);
-		}
-	}
-	/* The two acknowledged ones are due last (days, not minutes). */
-	assert_true(strcmp(q->items[10]->report->id, ids[0]) == 0 ||
-	            strcmp(q->items[11]->report->id, ids[0]) == 0);
-	hues_result_free(res);
-
-	/* Filters. */
-	Hues__V1__WorkQueueRequest wr = HUES__V1__WORK_QUEUE_REQUEST__INIT;
-	Hues__V1__ReportState      st[] = {FB_ST(IN_PROGRESS)};
-	hues_call_opts             o    = fb_as(tuan);
-	wr.states                       = st;
-	wr.n_states                     = 1;
-	assert_int_equal(hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
-	q = hues_feedback_work_queue_response(res);
-	assert_int_equal(q->n_items, 1);
-	assert_string_equal(q->items[0]->report->id, ids[1]);
-	hues_result_free(res);
-	wr.n_states = 0;
-	wr.category = "water.leak";
-	assert_int_equal(hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
-	q = hues_feedback_work_queue_response(res);
-	assert_int_equal(q->n_items, 6);
-	for (size_t i = 0; i < q->n_items; i++) {
-		assert_string_equal(q->items[i]->report->category, "water.leak");
-	}
-	hues_result_free(res);
-	wr.category    = "";
-	wr.due_before  = (int64_t) time(NULL) + 86400;
-	assert_int_equal(hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
-	assert_int_equal(hues_feedback_work_queue_response(res)->n_items, 10);
-	hues_result_free(res);
-	wr.due_before   = 0;
-	wr.overdue_only = true;
-	assert_int_equal(hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
-	assert_int_equal(hues_feedback_work_queue_response(res)->n_items, 0);
-	hues_result_free(res);
-
-	/* Pages of 5 while the centre routes more to the agency: each
-	 * report that was there once, none twice. */
-	char  seen[40][FB_ID_LEN];
-	size_t nseen = 0, extra = 0;
-	char *tok    = strdup("");
-	do {
-		assert_int_equal(queue(tuan, "huewaco", 5, tok, &res), HUES_OK);
-		q = hues_feedback_work_queue_response(res);
-		assert_true(q->n_items <= 5);
-		for (size_t i = 0; i < q->n_items; i++) {
-			for (size_t k = 0; k < nseen; k++) {
-				assert_string_not_equal(seen[k], q->items[i]->report->id);
-			}
-			assert_true(nseen < 40);
-			snprintf(seen[nseen++], FB_ID_LEN, "%s", q->items[i]->report->id);
-		}
-		free(tok);
-		tok = strdup(q->next_page_token);
-		hues_result_free(res);
-		if (extra < 3) {
-			char more[FB_ID_LEN];
-			submit(phuc, "water.leak", more);
-			fb_must(&env, COORD, FB_ACCEPT, more, FB_ST(ACCEPTED));
-			extra++;
-		}
-	} while (tok[0] != '\0');
-	free(tok);
-	for (int i = 0; i < 12; i++) {
-		bool found = false;
-		for (size_t k = 0; k < nseen; k++) {
-			found |= strcmp(seen[k], ids[i]) == 0;
-		}
-		assert_true(found);
-	}
-
-	/* Officers see their own agency only; coordinators any. */
-	assert_int_equal(
-	    queue(tuan, "so-gtvt", 0, "", &res), HUES_PERMISSION_DENIED);
-	hues_result_free(res);
-	assert_int_equal(queue(COORD, "huewaco", 100, "", &res), HUES_OK);
-	assert_int_equal(hues_feedback_work_queue_response(res)->n_items, 15);
-	/* The coordinator's full view shows the reporter. */
-	assert_string_equal(
-	    hues_feedback_work_queue_response(res)->items[0]->report->reporter,
-	    "phuc");
-	hues_result_free(res);
-	assert_int_equal(queue(COORD, "so-gtvt", 100, "", &res), HUES_OK);
-	q = hues_feedback_work_queue_response(res);
-	bool found = false;
-	for (size_t i = 0; i < q->n_items; i++) {
-		found |= strcmp(q->items[i]->report->id, other) == 0;
-	}
-	assert_true(found);
-	hues_result_free(res);
-	assert_int_equal(queue(phuc, "", 0, "", &res), HUES_PERMISSION_DENIED);
-	hues_result_free(res);
-	assert_int_equal(queue(tuan, "", -1, "", &res), HUES_INVALID_ARGUMENT);
-	fb_expect_violation(res, "page_size");
-	hues_result_free(res);
-	assert_int_equal(queue(tuan, "", 0, "nope", &res), HUES_INVALID_ARGUMENT);
-	fb_expect_violation(res, "page_token");
-	hues_result_free(res);
-}
-
 int
 main(void)
 {
@@ -873,11 +618,9 @@ main(void)
 	    cmocka_unit_test(test_triage_duplicate_agency_and_category),
 	    cmocka_unit_test(test_return_to_triage_from_each_state),
 	    cmocka_unit_test(test_start_work_from_need_info),
-	    cmocka_unit_test(test_extend_deadline),
 	    cmocka_unit_test(test_illegal_transitions),
 	    cmocka_unit_test(test_notes_required),
 	    cmocka_unit_test(test_roles_and_agencies),
-	    cmocka_unit_test(test_work_queue),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
