@@ -273,6 +273,25 @@ fb_put_category(svc_call *call, const void *reqp, void *respp)
 	return defer_put(call, svc->t.category, &k, &req->category->base);
 }
 
+/* Whether id is among the ancestors of parent (so that making parent
+ * id's parent closes a loop). The walk is bounded by the agency count,
+ * so a loop already in the catalog cannot hang it. */
+static bool
+parent_cycle(const feedback_catalog *cat, const char *id, const char *parent)
+{
+	size_t      n = feedback_catalog_nagencies(cat);
+	const char *p = parent;
+
+	for (size_t i = 0; i <= n && p != NULL && p[0] != '\0'; i++) {
+		if (strcmp(p, id) == 0) {
+			return true;
+		}
+		const feedback_agency *a = feedback_catalog_agency(cat, p);
+		p                        = a != NULL ? a->parent : NULL;
+	}
+	return false;
+}
+
 int
 fb_put_agency(svc_call *call, const void *reqp, void *respp)
 {
@@ -294,6 +313,10 @@ fb_put_agency(svc_call *call, const void *reqp, void *respp)
 	    (strcmp(a.parent, a.id) == 0 ||
 	        feedback_catalog_agency(cat, a.parent) == NULL)) {
 		call_violation(call, "agency.parent", "an existing other agency");
+	} else if (a.parent[0] != '\0' && parent_cycle(cat, a.id, a.parent)) {
+		call_violation(call, "agency.parent",
+		    "%s is below %s already: parents would form a cycle",
+		    a.parent, a.id);
 	}
 	if (a.ward[0] != '\0' && feedback_catalog_ward(cat, a.ward) == NULL) {
 		call_violation(call, "agency.ward_code", "unknown ward");

@@ -249,7 +249,7 @@ fb_state_published(int state)
 	case FEEDBACK_STATE_REJECTED:
 	case FEEDBACK_STATE_DUPLICATE:
 	case FEEDBACK_STATE_WITHDRAWN: return false;
-	default: return true;
+	default: return state > 0 && state < FEEDBACK_STATE_COUNT;
 	}
 }
 
