@@ -71,39 +71,44 @@ list_page(int which, bool inactive, const char *category, int page_size,
 			const Hues__V1__ListCategoriesResponse *l =
 			    hues_feedback_list_categories_response(res);
 			for (size_t i = 0; i < l->n_categories; i++) {
-				snprintf(k->k[k->n++], 80, "%s", l->categories[i]->code);
+				snprintf(k->k[k->n++], 80, "%s",
+				    l->categories[i]->code);
 			}
 			*next = strdup(l->next_page_token);
 		}
 		break;
 	}
 	case AGENCIES: {
-		Hues__V1__ListAgenciesRequest r = HUES__V1__LIST_AGENCIES_REQUEST__INIT;
-		r.include_inactive              = inactive;
-		r.page_size                     = page_size;
-		r.page_token                    = (char *) tok;
+		Hues__V1__ListAgenciesRequest r =
+		    HUES__V1__LIST_AGENCIES_REQUEST__INIT;
+		r.include_inactive = inactive;
+		r.page_size        = page_size;
+		r.page_token       = (char *) tok;
 		code = hues_feedback_list_agencies(env.c, &r, &o, &res);
 		if (code == HUES_OK) {
 			const Hues__V1__ListAgenciesResponse *l =
 			    hues_feedback_list_agencies_response(res);
 			for (size_t i = 0; i < l->n_agencies; i++) {
-				snprintf(k->k[k->n++], 80, "%s", l->agencies[i]->id);
+				snprintf(
+				    k->k[k->n++], 80, "%s", l->agencies[i]->id);
 			}
 			*next = strdup(l->next_page_token);
 		}
 		break;
 	}
 	case WARDS: {
-		Hues__V1__ListWardsRequest r = HUES__V1__LIST_WARDS_REQUEST__INIT;
-		r.include_inactive           = inactive;
-		r.page_size                  = page_size;
-		r.page_token                 = (char *) tok;
+		Hues__V1__ListWardsRequest r =
+		    HUES__V1__LIST_WARDS_REQUEST__INIT;
+		r.include_inactive = inactive;
+		r.page_size        = page_size;
+		r.page_token       = (char *) tok;
 		code = hues_feedback_list_wards(env.c, &r, &o, &res);
 		if (code == HUES_OK) {
 			const Hues__V1__ListWardsResponse *l =
 			    hues_feedback_list_wards_response(res);
 			for (size_t i = 0; i < l->n_wards; i++) {
-				snprintf(k->k[k->n++], 80, "%s", l->wards[i]->code);
+				snprintf(
+				    k->k[k->n++], 80, "%s", l->wards[i]->code);
 			}
 			*next = strdup(l->next_page_token);
 		}
@@ -121,7 +126,8 @@ list_page(int which, bool inactive, const char *category, int page_size,
 			    hues_feedback_list_routing_rules_response(res);
 			for (size_t i = 0; i < l->n_rules; i++) {
 				snprintf(k->k[k->n++], 80, "%s/%s=%s",
-				    l->rules[i]->category, l->rules[i]->ward_code,
+				    l->rules[i]->category,
+				    l->rules[i]->ward_code,
 				    l->rules[i]->agency);
 			}
 			*next = strdup(l->next_page_token);
@@ -155,11 +161,12 @@ walk(int which, bool inactive, const char *category, int page_size, keys *k,
 	do {
 		char  *next = NULL;
 		size_t at   = k->n;
-		assert_int_equal(
-		    list_page(which, inactive, category, page_size, tok, k, &next),
+		assert_int_equal(list_page(which, inactive, category, page_size,
+		                     tok, k, &next),
 		    HUES_OK);
-		size_t cap = page_size == 0 ? 20 : page_size > 100 ? 100
-		                                                   : (size_t) page_size;
+		size_t cap = page_size == 0    ? 20
+		             : page_size > 100 ? 100
+		                               : (size_t) page_size;
 		assert_true(k->n - at <= cap);
 		for (size_t i = at; i < k->n; i++) {
 			for (size_t j = 0; j < i; j++) {
@@ -178,7 +185,8 @@ walk(int which, bool inactive, const char *category, int page_size, keys *k,
 	free(tok);
 }
 
-/* ----- admin calls --------------------------------------------------------------- */
+/* ----- admin calls
+ * --------------------------------------------------------------- */
 
 static int
 put_category(const char *token, Hues__V1__Category *c, hues_result **res)
@@ -225,13 +233,14 @@ static int
 put_rule(const char *token, const char *category, const char *ward,
     const char *agency, hues_result **res)
 {
-	Hues__V1__PutRoutingRuleRequest r = HUES__V1__PUT_ROUTING_RULE_REQUEST__INIT;
-	Hues__V1__RoutingRule           rr = HUES__V1__ROUTING_RULE__INIT;
-	hues_call_opts                  o  = fb_as(token);
-	rr.category                        = (char *) category;
-	rr.ward_code                       = (char *) ward;
-	rr.agency                          = (char *) agency;
-	r.rule                             = &rr;
+	Hues__V1__PutRoutingRuleRequest r =
+	    HUES__V1__PUT_ROUTING_RULE_REQUEST__INIT;
+	Hues__V1__RoutingRule rr = HUES__V1__ROUTING_RULE__INIT;
+	hues_call_opts        o  = fb_as(token);
+	rr.category              = (char *) category;
+	rr.ward_code             = (char *) ward;
+	rr.agency                = (char *) agency;
+	r.rule                   = &rr;
 	return hues_feedback_put_routing_rule(env.c, &r, &o, res);
 }
 
@@ -256,13 +265,16 @@ routed_to(const char *category, const char *ward)
 	static int   n;
 	fb_draft     d;
 	hues_result *res;
-	fb_draft_init(&d, category, 16.40 + 0.01 * (n % 30), 107.50 + 0.01 * (n / 30));
+	fb_draft_init(
+	    &d, category, 16.40 + 0.01 * (n % 30), 107.50 + 0.01 * (n / 30));
 	n++;
 	d.loc.ward_code = (char *) ward;
 	assert_int_equal(
-	    fb_submit_draft(&env, fb_citizen(&env, "cat-user"), &d, &res), HUES_OK);
+	    fb_submit_draft(&env, fb_citizen(&env, "cat-user"), &d, &res),
+	    HUES_OK);
 	char id[FB_ID_LEN];
-	snprintf(id, sizeof(id), "%s", hues_feedback_submit_report_response(res)->id);
+	snprintf(id, sizeof(id), "%s",
+	    hues_feedback_submit_report_response(res)->id);
 	hues_result_free(res);
 	assert_int_equal(
 	    fb_do(&env, fb_coord(&env), FB_ACCEPT, id, NULL, &res), HUES_OK);
@@ -271,7 +283,8 @@ routed_to(const char *category, const char *ward)
 	return agency;
 }
 
-/* ----- the default catalog --------------------------------------------------------- */
+/* ----- the default catalog
+ * --------------------------------------------------------- */
 
 static void
 test_default_catalog(void **state)
@@ -303,11 +316,13 @@ test_default_catalog(void **state)
 	assert_int_equal(k.n, 1);
 
 	/* A category as stored: road.pothole and its required size. */
-	Hues__V1__ListCategoriesRequest r = HUES__V1__LIST_CATEGORIES_REQUEST__INIT;
-	hues_call_opts                  o = fb_as(NULL);
-	hues_result                    *res;
-	r.page_size                       = 100;
-	assert_int_equal(hues_feedback_list_categories(env.c, &r, &o, &res), HUES_OK);
+	Hues__V1__ListCategoriesRequest r =
+	    HUES__V1__LIST_CATEGORIES_REQUEST__INIT;
+	hues_call_opts o = fb_as(NULL);
+	hues_result   *res;
+	r.page_size = 100;
+	assert_int_equal(
+	    hues_feedback_list_categories(env.c, &r, &o, &res), HUES_OK);
 	const Hues__V1__ListCategoriesResponse *l =
 	    hues_feedback_list_categories_response(res);
 	bool pothole = false, dumping = false;
@@ -316,7 +331,8 @@ test_default_catalog(void **state)
 		assert_true(c->active);
 		if (strcmp(c->code, "road.pothole") == 0) {
 			pothole = true;
-			assert_string_equal(c->name_vi, "Ổ gà, hư hỏng mặt đường");
+			assert_string_equal(
+			    c->name_vi, "Ổ gà, hư hỏng mặt đường");
 			assert_string_equal(c->default_agency, "so-gtvt");
 			assert_string_equal(c->group_code, "roads_traffic");
 			assert_false(c->anonymous_allowed);
@@ -326,7 +342,8 @@ test_default_catalog(void **state)
 			    HUES__V1__ATTRIBUTE_DATATYPE__ATTRIBUTE_DATATYPE_SINGLEVALUELIST);
 			assert_true(c->attributes[0]->required);
 			assert_int_equal(c->attributes[0]->n_values, 3);
-			assert_string_equal(c->attributes[0]->values[0]->key, "small");
+			assert_string_equal(
+			    c->attributes[0]->values[0]->key, "small");
 		}
 		if (strcmp(c->code, "waste.illegal_dumping") == 0) {
 			dumping = true;
@@ -345,12 +362,13 @@ insert_category(size_t page)
 	(void) page;
 	if (inserted < 4) {
 		char code[32];
-		snprintf(code, sizeof(code), "%c%d.inserted",
-		    "0aoz"[inserted], inserted);
+		snprintf(code, sizeof(code), "%c%d.inserted", "0aoz"[inserted],
+		    inserted);
 		Hues__V1__Category c;
 		hues_result       *res;
 		category_init(&c, code, "so-gtvt");
-		assert_int_equal(put_category(fb_admin(&env), &c, &res), HUES_OK);
+		assert_int_equal(
+		    put_category(fb_admin(&env), &c, &res), HUES_OK);
 		hues_result_free(res);
 		inserted++;
 	}
@@ -370,7 +388,8 @@ test_pages_while_inserting(void **state)
 	assert_int_equal(after.n, before.n + 4);
 }
 
-/* ----- admin writes ---------------------------------------------------------------- */
+/* ----- admin writes
+ * ---------------------------------------------------------------- */
 
 static void
 test_put_category(void **state)
@@ -394,10 +413,13 @@ test_put_category(void **state)
 	fb_draft d;
 	fb_draft_init(&d, "road.bridge", FB_HUE_LAT, FB_HUE_LON);
 	assert_int_equal(
-	    fb_submit_draft(&env, fb_citizen(&env, "cat-user"), &d, &res), HUES_OK);
+	    fb_submit_draft(&env, fb_citizen(&env, "cat-user"), &d, &res),
+	    HUES_OK);
 	char id[FB_ID_LEN];
-	snprintf(id, sizeof(id), "%s", hues_feedback_submit_report_response(res)->id);
-	int64_t ack_by = hues_feedback_submit_report_response(res)->acknowledge_by;
+	snprintf(id, sizeof(id), "%s",
+	    hues_feedback_submit_report_response(res)->id);
+	int64_t ack_by =
+	    hues_feedback_submit_report_response(res)->acknowledge_by;
 	hues_result_free(res);
 	const Hues__V1__Report *r = fb_get(&env, fb_coord(&env), id, &res);
 	assert_int_equal(ack_by, r->submitted_at + 3600);
@@ -446,8 +468,8 @@ test_put_agency_and_rules(void **state)
 	assert_true(has(&k, "ban-qlda-gt"));
 
 	/* A rule for one ward routes that ward's reports only. */
-	assert_int_equal(
-	    put_rule(fb_admin(&env), "road.pothole", "vy-da", "ban-qlda-gt", &res),
+	assert_int_equal(put_rule(fb_admin(&env), "road.pothole", "vy-da",
+	                     "ban-qlda-gt", &res),
 	    HUES_OK);
 	assert_string_equal(
 	    hues_feedback_put_routing_rule_response(res)->rule->agency,
@@ -461,18 +483,20 @@ test_put_agency_and_rules(void **state)
 	assert_string_equal(routed_to("road.pothole", ""), "so-gtvt");
 
 	/* Replaced by (category, ward). */
-	assert_int_equal(
-	    put_rule(fb_admin(&env), "telecom.cable", "dong-ba", "viettel-tth", &res),
+	assert_int_equal(put_rule(fb_admin(&env), "telecom.cable", "dong-ba",
+	                     "viettel-tth", &res),
 	    HUES_OK);
 	hues_result_free(res);
 	walk(RULES, false, "telecom.cable", 0, &k, NULL);
 	assert_int_equal(k.n, 1);
 	assert_true(has(&k, "telecom.cable/dong-ba=viettel-tth"));
-	assert_string_equal(routed_to("telecom.cable", "dong-ba"), "viettel-tth");
+	assert_string_equal(
+	    routed_to("telecom.cable", "dong-ba"), "viettel-tth");
 
 	/* Deleted: the default agency again. */
 	assert_int_equal(
-	    delete_rule(fb_admin(&env), "road.pothole", "vy-da", &res), HUES_OK);
+	    delete_rule(fb_admin(&env), "road.pothole", "vy-da", &res),
+	    HUES_OK);
 	hues_result_free(res);
 	walk(RULES, false, "road.pothole", 0, &k, NULL);
 	assert_int_equal(k.n, 0);
@@ -514,7 +538,8 @@ test_put_ward(void **state)
 	walk(WARDS, false, NULL, 0, &k, NULL);
 	assert_int_equal(k.n, DEFAULT_WARDS + 1);
 	assert_int_equal(
-	    fb_submit_draft(&env, fb_citizen(&env, "cat-user"), &d, &res), HUES_OK);
+	    fb_submit_draft(&env, fb_citizen(&env, "cat-user"), &d, &res),
+	    HUES_OK);
 	hues_result_free(res);
 
 	w.active = false;
@@ -527,7 +552,8 @@ test_put_ward(void **state)
 	hues_result_free(res);
 }
 
-/* ----- bad records, wrong callers ------------------------------------------------------- */
+/* ----- bad records, wrong callers
+ * ------------------------------------------------------- */
 
 static void
 count_all(size_t n[4])
@@ -554,18 +580,21 @@ test_bad_records(void **state)
 		uint32_t    ack, days;
 		const char *field;
 	} bad[] = {
-	    {"Bad Code", "Tên", "so-gtvt", 0, 0, "category.code"},
-	    {"", "Tên", "so-gtvt", 0, 0, "category.code"},
-	    {".dot", "Tên", "so-gtvt", 0, 0, "category.code"},
-	    /* 65 characters */
-	    {"a1234567890123456789012345678901234567890123456789012345678901234",
-	        "Tên", "so-gtvt", 0, 0, "category.code"},
-	    {"ok.code", "", "so-gtvt", 0, 0, "category.name_vi"},
-	    {"ok.code", "Tên\nhai dòng", "so-gtvt", 0, 0, "category.name_vi"},
-	    {"ok.code", "Tên", "ghost", 0, 0, "category.default_agency"},
-	    {"ok.code", "Tên", "so-gtvt", 7 * 24 * 60 + 1, 0,
-	        "category.acknowledge_minutes"},
-	    {"ok.code", "Tên", "so-gtvt", 0, 121, "category.resolve_working_days"},
+		{ "Bad Code", "Tên", "so-gtvt", 0, 0, "category.code" },
+		{ "", "Tên", "so-gtvt", 0, 0, "category.code" },
+		{ ".dot", "Tên", "so-gtvt", 0, 0, "category.code" },
+		/* 65 characters */
+		{ "a12345678901234567890123456789012345678901234567890123456789"
+		  "01234",
+		    "Tên", "so-gtvt", 0, 0, "category.code" },
+		{ "ok.code", "", "so-gtvt", 0, 0, "category.name_vi" },
+		{ "ok.code", "Tên\nhai dòng", "so-gtvt", 0, 0,
+		    "category.name_vi" },
+		{ "ok.code", "Tên", "ghost", 0, 0, "category.default_agency" },
+		{ "ok.code", "Tên", "so-gtvt", 7 * 24 * 60 + 1, 0,
+		    "category.acknowledge_minutes" },
+		{ "ok.code", "Tên", "so-gtvt", 0, 121,
+		    "category.resolve_working_days" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		category_init(&c, bad[i].code, bad[i].agency);
@@ -578,13 +607,15 @@ test_bad_records(void **state)
 		hues_result_free(res);
 	}
 	/* A list attribute needs options; others take none. */
-	Hues__V1__AttributeDefinition  def = HUES__V1__ATTRIBUTE_DEFINITION__INIT;
-	Hues__V1__AttributeDefinition *defs[] = {&def};
-	Hues__V1__AttributeOption      opt    = HUES__V1__ATTRIBUTE_OPTION__INIT;
-	Hues__V1__AttributeOption     *opts[] = {&opt};
+	Hues__V1__AttributeDefinition def =
+	    HUES__V1__ATTRIBUTE_DEFINITION__INIT;
+	Hues__V1__AttributeDefinition *defs[] = { &def };
+	Hues__V1__AttributeOption      opt = HUES__V1__ATTRIBUTE_OPTION__INIT;
+	Hues__V1__AttributeOption     *opts[] = { &opt };
 	category_init(&c, "ok.code", "so-gtvt");
-	def.code       = "span";
-	def.datatype   = HUES__V1__ATTRIBUTE_DATATYPE__ATTRIBUTE_DATATYPE_SINGLEVALUELIST;
+	def.code = "span";
+	def.datatype =
+	    HUES__V1__ATTRIBUTE_DATATYPE__ATTRIBUTE_DATATYPE_SINGLEVALUELIST;
 	c.attributes   = defs;
 	c.n_attributes = 1;
 	assert_int_equal(put_category(admin, &c, &res), HUES_INVALID_ARGUMENT);
@@ -599,7 +630,8 @@ test_bad_records(void **state)
 	fb_expect_violation(res, "category.attributes[0].values");
 	hues_result_free(res);
 	/* No record at all. */
-	assert_int_equal(put_category(admin, NULL, &res), HUES_INVALID_ARGUMENT);
+	assert_int_equal(
+	    put_category(admin, NULL, &res), HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "category");
 	hues_result_free(res);
 
@@ -640,11 +672,11 @@ test_bad_records(void **state)
 	hues_result_free(res);
 	/* Parents form no cycle: so-gtvt's parent is ubnd-tinh. */
 	Hues__V1__Agency top = HUES__V1__AGENCY__INIT;
-	top.id     = "ubnd-tinh";
-	top.name   = "UBND tỉnh Thừa Thiên Huế";
-	top.parent = "so-gtvt";
-	top.kind   = HUES__V1__AGENCY_KIND__AGENCY_KIND_CITY_OFFICE;
-	top.active = true;
+	top.id               = "ubnd-tinh";
+	top.name             = "UBND tỉnh Thừa Thiên Huế";
+	top.parent           = "so-gtvt";
+	top.kind             = HUES__V1__AGENCY_KIND__AGENCY_KIND_CITY_OFFICE;
+	top.active           = true;
 	/* Checked at the end, so that the rest still runs; a cycle the
 	 * server took is undone first. */
 	int cycle = put_agency(admin, &top, &res);
@@ -669,14 +701,14 @@ test_bad_records(void **state)
 
 	/* Rules point at what exists. */
 	static const char *const rules[][3] = {
-	    {"road.unicorn", "phu-hoi", "so-gtvt"},
-	    {"road.pothole", "atlantis", "so-gtvt"},
-	    {"road.pothole", "phu-hoi", "ghost"},
-	    {"Road Pothole", "phu-hoi", "so-gtvt"},
+		{ "road.unicorn", "phu-hoi", "so-gtvt" },
+		{ "road.pothole", "atlantis", "so-gtvt" },
+		{ "road.pothole", "phu-hoi", "ghost" },
+		{ "Road Pothole", "phu-hoi", "so-gtvt" },
 	};
 	for (size_t i = 0; i < 4; i++) {
-		assert_int_equal(
-		    put_rule(admin, rules[i][0], rules[i][1], rules[i][2], &res),
+		assert_int_equal(put_rule(admin, rules[i][0], rules[i][1],
+		                     rules[i][2], &res),
 		    HUES_INVALID_ARGUMENT);
 		hues_result_free(res);
 	}
@@ -691,9 +723,10 @@ test_bad_records(void **state)
 		assert_int_equal(after[i], before[i]);
 	}
 	if (cycle != HUES_INVALID_ARGUMENT) {
-		fail_msg("PutAgency ubnd-tinh with parent so-gtvt (whose parent "
-		         "is ubnd-tinh): %s, expected INVALID_ARGUMENT (parents "
-		         "form a cycle)",
+		fail_msg(
+		    "PutAgency ubnd-tinh with parent so-gtvt (whose parent "
+		    "is ubnd-tinh): %s, expected INVALID_ARGUMENT (parents "
+		    "form a cycle)",
 		    hues_status_name(cycle));
 	}
 }
@@ -709,14 +742,14 @@ test_admin_only(void **state)
 	Hues__V1__Ward     w = HUES__V1__WARD__INIT;
 	count_all(before);
 	category_init(&c, "not.admin", "so-gtvt");
-	a.id   = "not-admin";
-	a.name = "Không phải admin";
-	a.kind = HUES__V1__AGENCY_KIND__AGENCY_KIND_DEPARTMENT;
-	w.code = "not-admin";
-	w.name = "Không phải admin";
-	const char *who[] = {fb_coord(&env), fb_citizen(&env, "cat-user"),
-	    fb_officer(&env, "olga", "so-gtvt"),
-	    fb_token_for(&env, "service", "gw", NULL, NULL), NULL};
+	a.id              = "not-admin";
+	a.name            = "Không phải admin";
+	a.kind            = HUES__V1__AGENCY_KIND__AGENCY_KIND_DEPARTMENT;
+	w.code            = "not-admin";
+	w.name            = "Không phải admin";
+	const char *who[] = { fb_coord(&env), fb_citizen(&env, "cat-user"),
+		fb_officer(&env, "olga", "so-gtvt"),
+		fb_token_for(&env, "service", "gw", NULL, NULL), NULL };
 	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
 		int want = who[i] != NULL ? HUES_PERMISSION_DENIED
 		                          : HUES_UNAUTHENTICATED;
@@ -727,10 +760,12 @@ test_admin_only(void **state)
 		assert_int_equal(put_ward(who[i], &w, &res), want);
 		hues_result_free(res);
 		assert_int_equal(
-		    put_rule(who[i], "road.sign", "phu-hoi", "so-xd", &res), want);
+		    put_rule(who[i], "road.sign", "phu-hoi", "so-xd", &res),
+		    want);
 		hues_result_free(res);
 		assert_int_equal(
-		    delete_rule(who[i], "road.sidewalk", "phu-hoi", &res), want);
+		    delete_rule(who[i], "road.sidewalk", "phu-hoi", &res),
+		    want);
 		hues_result_free(res);
 	}
 	count_all(after);
@@ -753,12 +788,13 @@ test_catalog_survives_restart(void **state)
 	assert_true(has(&k, "telecom.cable/dong-ba=viettel-tth"));
 	walk(RULES, false, "road.pothole", 0, &k, NULL);
 	assert_int_equal(k.n, 0);
-	assert_string_equal(routed_to("telecom.cable", "dong-ba"), "viettel-tth");
+	assert_string_equal(
+	    routed_to("telecom.cable", "dong-ba"), "viettel-tth");
 
 	/* And after a kill, what was acknowledged is there too. */
 	hues_result *res;
-	assert_int_equal(
-	    put_rule(fb_admin(&env), "road.sign", "an-cuu", "ubnd-an-cuu", &res),
+	assert_int_equal(put_rule(fb_admin(&env), "road.sign", "an-cuu",
+	                     "ubnd-an-cuu", &res),
 	    HUES_OK);
 	hues_result_free(res);
 	fb_restart(&env, true, NULL);
@@ -771,14 +807,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_default_catalog),
-	    cmocka_unit_test(test_pages_while_inserting),
-	    cmocka_unit_test(test_put_category),
-	    cmocka_unit_test(test_put_agency_and_rules),
-	    cmocka_unit_test(test_put_ward),
-	    cmocka_unit_test(test_bad_records),
-	    cmocka_unit_test(test_admin_only),
-	    cmocka_unit_test(test_catalog_survives_restart),
+		cmocka_unit_test(test_default_catalog),
+		cmocka_unit_test(test_pages_while_inserting),
+		cmocka_unit_test(test_put_category),
+		cmocka_unit_test(test_put_agency_and_rules),
+		cmocka_unit_test(test_put_ward),
+		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_admin_only),
+		cmocka_unit_test(test_catalog_survives_restart),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

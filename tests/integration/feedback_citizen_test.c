@@ -45,7 +45,8 @@ spot(int test, int i, double *lat, double *lon)
 	*lon = 107.25 + 0.01 * i;
 }
 
-/* ----- GetReport and views -------------------------------------------------- */
+/* ----- GetReport and views --------------------------------------------------
+ */
 
 static bool
 history_has_actor(const Hues__V1__Report *r, const char *actor)
@@ -181,8 +182,8 @@ test_get_report_views(void **state)
 
 	/* Public view: anonymous, another citizen, an officer of another
 	 * agency all read the published report without the private parts. */
-	const char *readers[] = {NULL, fb_citizen(&env, "dung"), hana,
-	    fb_token_for(&env, "service", "gw-1", NULL, NULL)};
+	const char *readers[] = { NULL, fb_citizen(&env, "dung"), hana,
+		fb_token_for(&env, "service", "gw-1", NULL, NULL) };
 	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
 		r = fb_get(&env, readers[i], id, &res);
 		assert_true(r->published);
@@ -193,9 +194,9 @@ test_get_report_views(void **state)
 	}
 
 	/* Ids: malformed is INVALID_ARGUMENT on id, unknown NOT_FOUND. */
-	const char *bad[] = {"", "42", "R123", "r0000000001", "R00000000001",
-	    "R00000000x1", " R0000000001"};
-	o = fb_as(fb_coord(&env));
+	const char *bad[] = { "", "42", "R123", "r0000000001", "R00000000001",
+		"R00000000x1", " R0000000001" };
+	o                 = fb_as(fb_coord(&env));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		g.id = (char *) bad[i];
 		assert_int_equal(hues_feedback_get_report(env.c, &g, &o, &res),
@@ -209,7 +210,8 @@ test_get_report_views(void **state)
 	hues_result_free(res);
 }
 
-/* ----- ListMyReports ---------------------------------------------------------- */
+/* ----- ListMyReports
+ * ---------------------------------------------------------- */
 
 typedef struct page_walk {
 	char   ids[200][FB_ID_LEN];
@@ -221,12 +223,13 @@ static int
 list_page(const char *token, int page_size, const char *page_token,
     const Hues__V1__ReportState *states, size_t nstates, hues_result **res)
 {
-	Hues__V1__ListMyReportsRequest r = HUES__V1__LIST_MY_REPORTS_REQUEST__INIT;
-	hues_call_opts                 o = fb_as(token);
-	r.page_size                      = page_size;
-	r.page_token                     = (char *) page_token;
-	r.states                         = (Hues__V1__ReportState *) states;
-	r.n_states                       = nstates;
+	Hues__V1__ListMyReportsRequest r =
+	    HUES__V1__LIST_MY_REPORTS_REQUEST__INIT;
+	hues_call_opts o = fb_as(token);
+	r.page_size      = page_size;
+	r.page_token     = (char *) page_token;
+	r.states         = (Hues__V1__ReportState *) states;
+	r.n_states       = nstates;
 	return hues_feedback_list_my_reports(env.c, &r, &o, res);
 }
 
@@ -277,14 +280,17 @@ test_list_my_reports_pages(void **state)
 	char *tok   = strdup("");
 	int   extra = 0;
 	do {
-		assert_int_equal(list_page(lan, 7, tok, NULL, 0, &res), HUES_OK);
+		assert_int_equal(
+		    list_page(lan, 7, tok, NULL, 0, &res), HUES_OK);
 		l = hues_feedback_list_my_reports_response(res);
 		assert_true(l->n_reports <= 7);
 		for (size_t i = 0; i < l->n_reports; i++) {
 			for (size_t k = 0; k < w.n; k++) {
-				assert_string_not_equal(w.ids[k], l->reports[i]->id);
+				assert_string_not_equal(
+				    w.ids[k], l->reports[i]->id);
 			}
-			snprintf(w.ids[w.n++], FB_ID_LEN, "%s", l->reports[i]->id);
+			snprintf(
+			    w.ids[w.n++], FB_ID_LEN, "%s", l->reports[i]->id);
 		}
 		free(tok);
 		tok = strdup(l->next_page_token);
@@ -310,7 +316,7 @@ test_list_my_reports_pages(void **state)
 	/* By state. */
 	fb_must(&env, lan, FB_WITHDRAW, ids[3], FB_ST(WITHDRAWN));
 	fb_must(&env, lan, FB_WITHDRAW, ids[10], FB_ST(WITHDRAWN));
-	Hues__V1__ReportState st[] = {FB_ST(WITHDRAWN)};
+	Hues__V1__ReportState st[] = { FB_ST(WITHDRAWN) };
 	assert_int_equal(list_page(lan, 0, "", st, 1, &res), HUES_OK);
 	l = hues_feedback_list_my_reports_response(res);
 	assert_int_equal(l->n_reports, 2);
@@ -320,10 +326,11 @@ test_list_my_reports_pages(void **state)
 
 	/* A token is bound to its method and its filters. */
 	assert_int_equal(list_page(lan, 5, "", NULL, 0, &res), HUES_OK);
-	char *page2 = strdup(hues_feedback_list_my_reports_response(res)->next_page_token);
+	char *page2 = strdup(
+	    hues_feedback_list_my_reports_response(res)->next_page_token);
 	hues_result_free(res);
-	assert_int_equal(list_page(lan, 5, page2, st, 1, &res),
-	    HUES_INVALID_ARGUMENT);
+	assert_int_equal(
+	    list_page(lan, 5, page2, st, 1, &res), HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "page_token");
 	hues_result_free(res);
 	Hues__V1__PublicFeedRequest pf = HUES__V1__PUBLIC_FEED_REQUEST__INIT;
@@ -334,7 +341,8 @@ test_list_my_reports_pages(void **state)
 	fb_expect_violation(res, "page_token");
 	hues_result_free(res);
 	free(page2);
-	const char *junk[] = {"garbage", "!!!!", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+	const char *junk[] = { "garbage", "!!!!",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
 		assert_int_equal(list_page(lan, 5, junk[i], NULL, 0, &res),
 		    HUES_INVALID_ARGUMENT);
@@ -346,21 +354,22 @@ test_list_my_reports_pages(void **state)
 	assert_int_equal(list_page(fb_coord(&env), 0, "", NULL, 0, &res),
 	    HUES_PERMISSION_DENIED);
 	hues_result_free(res);
-	assert_int_equal(list_page(fb_token_for(&env, "service", "gw-1", NULL,
-	                               NULL),
-	                     0, "", NULL, 0, &res),
+	assert_int_equal(
+	    list_page(fb_token_for(&env, "service", "gw-1", NULL, NULL), 0, "",
+	        NULL, 0, &res),
 	    HUES_PERMISSION_DENIED);
 	hues_result_free(res);
 	assert_int_equal(
 	    list_page(NULL, 0, "", NULL, 0, &res), HUES_UNAUTHENTICATED);
 	hues_result_free(res);
 	assert_int_equal(fb_count_mine(&env, fb_citizen(&env, "mai")), 1);
-	assert_int_equal(fb_count_mine(&env,
-	                     fb_token_for(&env, "service", "gw-1", NULL, "lan")),
+	assert_int_equal(fb_count_mine(&env, fb_token_for(&env, "service",
+	                                         "gw-1", NULL, "lan")),
 	    N + 5);
 }
 
-/* ----- Withdraw, AddComment ----------------------------------------------------- */
+/* ----- Withdraw, AddComment
+ * ----------------------------------------------------- */
 
 static void
 test_withdraw(void **state)
@@ -374,13 +383,14 @@ test_withdraw(void **state)
 	fb_submit(&env, hoa, "waste.uncollected", lat, lon, id);
 
 	/* Someone else cannot. */
-	assert_int_equal(fb_do(&env, fb_citizen(&env, "khoa"), FB_WITHDRAW, id,
-	                     NULL, &res),
+	assert_int_equal(
+	    fb_do(&env, fb_citizen(&env, "khoa"), FB_WITHDRAW, id, NULL, &res),
 	    HUES_PERMISSION_DENIED);
 	fb_expect_status(res, HUES_PERMISSION_DENIED, "NOT_OWNER");
 	hues_result_free(res);
 
-	assert_int_equal(fb_do(&env, hoa, FB_WITHDRAW, id, NULL, &res), HUES_OK);
+	assert_int_equal(
+	    fb_do(&env, hoa, FB_WITHDRAW, id, NULL, &res), HUES_OK);
 	const Hues__V1__Report *r = fb_step_report(res);
 	assert_int_equal(r->state, FB_ST(WITHDRAWN));
 	assert_false(r->published);
@@ -411,7 +421,8 @@ test_withdraw(void **state)
 	    HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "id");
 	hues_result_free(res);
-	assert_int_equal(fb_do(&env, hoa, FB_WITHDRAW, "R9999999998", NULL, &res),
+	assert_int_equal(
+	    fb_do(&env, hoa, FB_WITHDRAW, "R9999999998", NULL, &res),
 	    HUES_NOT_FOUND);
 	hues_result_free(res);
 }
@@ -425,7 +436,7 @@ test_add_comment(void **state)
 	hues_result *res;
 	double       lat, lon;
 	char         id[FB_ID_LEN];
-	fb_event     ev[32] = {{0}};
+	fb_event     ev[32] = { { 0 } };
 	spot(6, 0, &lat, &lon);
 	fb_submit(&env, quan, "road.pothole", lat, lon, id);
 	fb_advance(&env, id, FB_ST(ACKNOWLEDGED), olga, quan);
@@ -442,15 +453,17 @@ test_add_comment(void **state)
 	    r->history[r->n_history - 1]->public_note, "Vẫn chưa sửa.");
 	hues_result_free(res);
 	/* Checked at the end, so that the rest of the test still runs. */
-	size_t   comment_events = fb_outbox(&env, id, ev, 32) - before;
+	size_t   comment_events      = fb_outbox(&env, id, ev, 32) - before;
 	fb_event first_comment_event = ev[before];
 
 	/* In need_info it is the answer: back to in_progress, to the agency. */
 	fb_must(&env, olga, FB_REQUEST_INFO, id, FB_ST(NEED_INFO));
 	before = fb_outbox(&env, id, ev, 32);
 	fb_expect_events(ev + before - 1, 1, FB_EV(INFO_REQUESTED),
-	    FB_ST(ACKNOWLEDGED), FB_ST(NEED_INFO), FB_TO(REPORTER), "quan", NULL);
-	assert_int_equal(fb_do(&env, quan, FB_COMMENT, id, NULL, &res), HUES_OK);
+	    FB_ST(ACKNOWLEDGED), FB_ST(NEED_INFO), FB_TO(REPORTER), "quan",
+	    NULL);
+	assert_int_equal(
+	    fb_do(&env, quan, FB_COMMENT, id, NULL, &res), HUES_OK);
 	r = fb_step_report(res);
 	assert_int_equal(r->state, FB_ST(IN_PROGRESS));
 	fb_expect_last_history(r, FB_ACT(PROVIDE_INFO), FB_ST(NEED_INFO),
@@ -458,7 +471,8 @@ test_add_comment(void **state)
 	hues_result_free(res);
 	size_t after = fb_outbox(&env, id, ev, 32);
 	fb_expect_events(ev + before, after - before, FB_EV(INFO_PROVIDED),
-	    FB_ST(NEED_INFO), FB_ST(IN_PROGRESS), FB_TO(AGENCY), NULL, "so-gtvt");
+	    FB_ST(NEED_INFO), FB_ST(IN_PROGRESS), FB_TO(AGENCY), NULL,
+	    "so-gtvt");
 
 	/* Text: required, at most 2000 characters; owner only. */
 	assert_int_equal(
@@ -468,16 +482,16 @@ test_add_comment(void **state)
 	char *big = malloc(2002);
 	memset(big, 'x', 2001);
 	big[2001] = '\0';
-	assert_int_equal(
-	    fb_do(&env, quan, FB_COMMENT, id, big, &res), HUES_INVALID_ARGUMENT);
+	assert_int_equal(fb_do(&env, quan, FB_COMMENT, id, big, &res),
+	    HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "text");
 	hues_result_free(res);
 	big[2000] = '\0';
 	assert_int_equal(fb_do(&env, quan, FB_COMMENT, id, big, &res), HUES_OK);
 	hues_result_free(res);
 	free(big);
-	assert_int_equal(fb_do(&env, fb_citizen(&env, "khoa"), FB_COMMENT, id,
-	                     NULL, &res),
+	assert_int_equal(
+	    fb_do(&env, fb_citizen(&env, "khoa"), FB_COMMENT, id, NULL, &res),
 	    HUES_PERMISSION_DENIED);
 	fb_expect_status(res, HUES_PERMISSION_DENIED, "NOT_OWNER");
 	hues_result_free(res);
@@ -493,15 +507,17 @@ test_add_comment(void **state)
 	hues_result_free(res);
 
 	if (comment_events != 0) {
-		fail_msg("AddComment in acknowledged wrote %zu outbox event(s) "
-		         "(the first: kind %d to audience %d); docs/feedback.md: "
-		         "in an open state a comment is history only",
+		fail_msg(
+		    "AddComment in acknowledged wrote %zu outbox event(s) "
+		    "(the first: kind %d to audience %d); docs/feedback.md: "
+		    "in an open state a comment is history only",
 		    comment_events, first_comment_event.kind,
 		    first_comment_event.audience);
 	}
 }
 
-/* ----- Support, Subscribe, Unsubscribe ---------------------------------------- */
+/* ----- Support, Subscribe, Unsubscribe
+ * ---------------------------------------- */
 
 static int
 support(const char *token, const char *id, uint32_t *count, bool *already)
@@ -526,18 +542,22 @@ follow(const char *token, const char *id, bool on, uint32_t *count)
 	hues_result   *res;
 	int            code;
 	if (on) {
-		Hues__V1__SubscribeRequest r = HUES__V1__SUBSCRIBE_REQUEST__INIT;
+		Hues__V1__SubscribeRequest r =
+		    HUES__V1__SUBSCRIBE_REQUEST__INIT;
 		r.id = (char *) id;
 		code = hues_feedback_subscribe(env.c, &r, &o, &res);
 		if (code == HUES_OK) {
-			*count = hues_feedback_subscribe_response(res)->followers;
+			*count =
+			    hues_feedback_subscribe_response(res)->followers;
 		}
 	} else {
-		Hues__V1__UnsubscribeRequest r = HUES__V1__UNSUBSCRIBE_REQUEST__INIT;
+		Hues__V1__UnsubscribeRequest r =
+		    HUES__V1__UNSUBSCRIBE_REQUEST__INIT;
 		r.id = (char *) id;
 		code = hues_feedback_unsubscribe(env.c, &r, &o, &res);
 		if (code == HUES_OK) {
-			*count = hues_feedback_unsubscribe_response(res)->followers;
+			*count =
+			    hues_feedback_unsubscribe_response(res)->followers;
 		}
 	}
 	hues_result_free(res);
@@ -548,7 +568,8 @@ static void
 test_support_and_follow(void **state)
 {
 	(void) state;
-	const char  *tam = fb_citizen(&env, "tam"), *uyen = fb_citizen(&env, "uyen");
+	const char *tam  = fb_citizen(&env, "tam"),
+	           *uyen = fb_citizen(&env, "uyen");
 	const char  *vu  = fb_citizen(&env, "vu");
 	uint32_t     n   = 99;
 	bool         already;
@@ -592,8 +613,10 @@ test_support_and_follow(void **state)
 	/* An unpublished report: its reporter only. */
 	assert_int_equal(
 	    support(uyen, hidden, &n, &already), HUES_PERMISSION_DENIED);
-	assert_int_equal(follow(uyen, hidden, true, &n), HUES_PERMISSION_DENIED);
-	assert_int_equal(follow(uyen, hidden, false, &n), HUES_PERMISSION_DENIED);
+	assert_int_equal(
+	    follow(uyen, hidden, true, &n), HUES_PERMISSION_DENIED);
+	assert_int_equal(
+	    follow(uyen, hidden, false, &n), HUES_PERMISSION_DENIED);
 	assert_int_equal(support(tam, hidden, &n, &already), HUES_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(follow(tam, hidden, true, &n), HUES_OK);
@@ -602,11 +625,12 @@ test_support_and_follow(void **state)
 	/* A user is needed; staff do not support; ids are checked. */
 	assert_int_equal(support(NULL, id, &n, &already), HUES_UNAUTHENTICATED);
 	assert_int_equal(follow(NULL, id, true, &n), HUES_UNAUTHENTICATED);
-	assert_int_equal(support(fb_coord(&env), id, &n, &already),
-	    HUES_PERMISSION_DENIED);
-	assert_int_equal(support(uyen, "R9999999997", &n, &already),
-	    HUES_NOT_FOUND);
-	assert_int_equal(support(uyen, "R1", &n, &already), HUES_INVALID_ARGUMENT);
+	assert_int_equal(
+	    support(fb_coord(&env), id, &n, &already), HUES_PERMISSION_DENIED);
+	assert_int_equal(
+	    support(uyen, "R9999999997", &n, &already), HUES_NOT_FOUND);
+	assert_int_equal(
+	    support(uyen, "R1", &n, &already), HUES_INVALID_ARGUMENT);
 	assert_int_equal(follow(uyen, "x", true, &n), HUES_INVALID_ARGUMENT);
 	r = fb_get(&env, NULL, id, &res);
 	assert_int_equal(r->supporters, 3);
@@ -618,13 +642,15 @@ test_support_and_follow(void **state)
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < K; i++) {
 			char who[16];
-			snprintf(who, sizeof(who), "crowd-%d", round == 0 ? i : 99);
-			Hues__V1__SupportRequest sr = HUES__V1__SUPPORT_REQUEST__INIT;
-			hues_call_opts           so = fb_as(fb_citizen(&env, who));
-			sr.id                       = id;
+			snprintf(
+			    who, sizeof(who), "crowd-%d", round == 0 ? i : 99);
+			Hues__V1__SupportRequest sr =
+			    HUES__V1__SUPPORT_REQUEST__INIT;
+			hues_call_opts so = fb_as(fb_citizen(&env, who));
+			sr.id             = id;
 			ht_async_init(&a[i]);
-			assert_int_equal(hues_feedback_support_async(
-			                     env.c, &sr, &so, ht_async_done, &a[i]),
+			assert_int_equal(hues_feedback_support_async(env.c, &sr,
+			                     &so, ht_async_done, &a[i]),
 			    HUES_OK);
 		}
 		int firsts = 0;
@@ -645,11 +671,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_get_report_views),
-	    cmocka_unit_test(test_list_my_reports_pages),
-	    cmocka_unit_test(test_withdraw),
-	    cmocka_unit_test(test_add_comment),
-	    cmocka_unit_test(test_support_and_follow),
+		cmocka_unit_test(test_get_report_views),
+		cmocka_unit_test(test_list_my_reports_pages),
+		cmocka_unit_test(test_withdraw),
+		cmocka_unit_test(test_add_comment),
+		cmocka_unit_test(test_support_and_follow),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

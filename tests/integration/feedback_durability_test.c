@@ -25,6 +25,7 @@ enum { USERS = 6, PER_USER = 80, N = USERS * PER_USER };
 typedef struct load {
 	pthread_mutex_t mtx;
 	pthread_cond_t  cv;
+	bool            submits; /* the calls are SubmitReport (keep ids) */
 	size_t          done;
 	int             code[N];
 	char            id[N][FB_ID_LEN];
@@ -55,10 +56,10 @@ draft_of(int i, fb_draft *d, char title[64], char desc[96], char url[96],
 	snprintf(title, 64, "Tải #%d: ổ gà", i);
 	snprintf(desc, 96, "Mô tả của báo cáo số %d.\nDòng hai.", i);
 	snprintf(url, 96, "https://cdn.example.vn/load/%d.jpg", i);
-	d->req.title       = title;
-	d->req.description = desc;
-	d->media[0].url    = url;
-	d->loc.address     = "Đường Lê Duẩn, Huế";
+	d->req.title           = title;
+	d->req.description     = desc;
+	d->media[0].url        = url;
+	d->loc.address         = "Đường Lê Duẩn, Huế";
 	d->req.idempotency_key = "";
 	if (i % 3 == 0) {
 		snprintf(key, 32, "load-key-%d", i);
@@ -73,7 +74,7 @@ on_done(hues_result *res, void *arg)
 	int   code = hues_result_code(res);
 	pthread_mutex_lock(&s->l->mtx);
 	s->l->code[s->i] = code;
-	if (code == HUES_OK) {
+	if (code == HUES_OK && s->l->submits) {
 		snprintf(s->l->id[s->i], FB_ID_LEN, "%s",
 		    hues_feedback_submit_report_response(res)->id);
 	}
@@ -126,10 +127,12 @@ static void
 test_submit_survives_kill(void **state)
 {
 	(void) state;
+	memset(&ld, 0, sizeof(ld));
+	ld.submits = true;
 	pthread_mutex_init(&ld.mtx, NULL);
 	pthread_cond_init(&ld.cv, NULL);
 	fb_start(&env, NULL);
-	hues_client_opts copts = {.max_attempts = 1, .sockets = 2};
+	hues_client_opts copts = { .max_attempts = 1, .sockets = 2 };
 	hues_client     *c     = ht_client(&env.srv, &copts);
 
 	for (int i = 0; i < N; i++) {
@@ -139,7 +142,7 @@ test_submit_survives_kill(void **state)
 		user_of(i, user, sizeof(user));
 		hues_call_opts o = fb_as(fb_citizen(&env, user));
 		o.timeout_ms     = 10000;
-		slots[i]         = (slot) {&ld, i};
+		slots[i]         = (slot) { &ld, i };
 		assert_int_equal(hues_feedback_submit_report_async(
 		                     c, &d.req, &o, on_done, &slots[i]),
 		    HUES_OK);
@@ -149,13 +152,13 @@ test_submit_survives_kill(void **state)
 	ht_signal(&env.srv, SIGKILL);
 	ht_wait_exit(&env.srv);
 	hues_client_destroy(env.c);
-	env.c = NULL;
-	static const char *const args[] = {"--write-burst", "100000", NULL};
+	env.c                           = NULL;
+	static const char *const args[] = { "--write-burst", "100000", NULL };
 	ht_server_start_in(&env.srv, env.srv.dir, args);
 	/* Calls still in flight fail, or reach the new server. */
 	wait_done(N);
 	hues_client_destroy(c);
-	hues_client_opts o1 = {.max_attempts = 1, .timeout_ms = 20000};
+	hues_client_opts o1 = { .max_attempts = 1, .timeout_ms = 20000 };
 	env.c               = ht_client(&env.srv, &o1);
 
 	size_t ok = 0;
@@ -165,15 +168,17 @@ test_submit_survives_kill(void **state)
 			ok++;
 			continue;
 		}
-		/* The ones that did not make it failed as a lost server does. */
-		if (code != HUES_UNAVAILABLE && code != HUES_DEADLINE_EXCEEDED &&
-		    code != HUES_CANCELLED && code != HUES_RESOURCE_EXHAUSTED) {
+		/* The ones that did not make it failed as a lost server does.
+		 */
+		if (code != HUES_UNAVAILABLE &&
+		    code != HUES_DEADLINE_EXCEEDED && code != HUES_CANCELLED &&
+		    code != HUES_RESOURCE_EXHAUSTED) {
 			fail_msg("call %d: %s", i, hues_status_name(code));
 		}
 	}
 	assert_true(ok >= N / 4);
-	print_message("%zu of %d submissions acknowledged before the kill\n", ok,
-	    N);
+	print_message(
+	    "%zu of %d submissions acknowledged before the kill\n", ok, N);
 
 	/* Every acknowledged report is there, as it was sent; ids once. */
 	char maxid[FB_ID_LEN] = "";
@@ -190,9 +195,11 @@ test_submit_survives_kill(void **state)
 			snprintf(maxid, sizeof(maxid), "%s", ld.id[i]);
 		}
 		hues_result            *res;
-		const Hues__V1__Report *r = fb_get(&env, fb_coord(&env), ld.id[i], &res);
+		const Hues__V1__Report *r =
+		    fb_get(&env, fb_coord(&env), ld.id[i], &res);
 		if (!reports_equal(r, i)) {
-			fail_msg("report %s of call %d differs from what was sent",
+			fail_msg(
+			    "report %s of call %d differs from what was sent",
 			    ld.id[i], i);
 		}
 		hues_result_free(res);
@@ -206,7 +213,7 @@ test_submit_survives_kill(void **state)
 	for (int u = 0; u < USERS; u++) {
 		char user[32];
 		user_of(u, user, sizeof(user));
-		hues_call_opts o   = fb_as(fb_citizen(&env, user));
+		hues_call_opts o = fb_as(fb_citizen(&env, user));
 		static char    listed[N][FB_ID_LEN];
 		size_t         nl  = 0;
 		char          *tok = strdup("");
@@ -225,7 +232,8 @@ test_submit_survives_kill(void **state)
 				assert_true(nl < N);
 				snprintf(listed[nl++], FB_ID_LEN, "%s",
 				    l->reports[k]->id);
-				assert_string_equal(l->reports[k]->reporter, user);
+				assert_string_equal(
+				    l->reports[k]->reporter, user);
 			}
 			free(tok);
 			tok = strdup(l->next_page_token);
@@ -241,8 +249,8 @@ test_submit_survives_kill(void **state)
 				found = strcmp(listed[k], ld.id[i]) == 0;
 			}
 			if (!found) {
-				fail_msg("%s (call %d) is not in %s's list", ld.id[i],
-				    i, user);
+				fail_msg("%s (call %d) is not in %s's list",
+				    ld.id[i], i, user);
 			}
 		}
 		for (size_t k = 0; k < nl; k++) {
@@ -251,8 +259,9 @@ test_submit_survives_kill(void **state)
 			hues_result_free(res);
 			size_t submitted = 0;
 			for (size_t e = 0; e < nev; e++) {
-				submitted += strcmp(ev[e].report_id, listed[k]) == 0 &&
-				             ev[e].kind == FB_EV(SUBMITTED);
+				submitted +=
+				    strcmp(ev[e].report_id, listed[k]) == 0 &&
+				    ev[e].kind == FB_EV(SUBMITTED);
 			}
 			if (submitted != 2) {
 				fail_msg("%s has %zu submit events, expected 2",
@@ -272,10 +281,12 @@ test_submit_survives_kill(void **state)
 		draft_of(i, &d, title, desc, url, key);
 		user_of(i, user, sizeof(user));
 		assert_int_equal(
-		    fb_submit_draft(&env, fb_citizen(&env, user), &d, &res), HUES_OK);
+		    fb_submit_draft(&env, fb_citizen(&env, user), &d, &res),
+		    HUES_OK);
 		assert_string_equal(
 		    hues_feedback_submit_report_response(res)->id, ld.id[i]);
-		assert_true(hues_feedback_submit_report_response(res)->replayed);
+		assert_true(
+		    hues_feedback_submit_report_response(res)->replayed);
 		hues_result_free(res);
 	}
 
@@ -287,7 +298,8 @@ test_submit_survives_kill(void **state)
 		    16.60, 107.90 + 0.01 * j, id);
 		assert_true(strcmp(id, maxid) > 0);
 		hues_result            *res;
-		const Hues__V1__Report *r = fb_get(&env, fb_coord(&env), id, &res);
+		const Hues__V1__Report *r =
+		    fb_get(&env, fb_coord(&env), id, &res);
 		assert_string_equal(r->category, "road.sign");
 		assert_string_equal(r->reporter, "after-kill");
 		hues_result_free(res);
@@ -306,11 +318,171 @@ test_submit_survives_kill(void **state)
 	pthread_mutex_destroy(&ld.mtx);
 }
 
+/* The ids in every page of a queue ("" the centre's) or, with agency
+ * NULL, of the whole public feed. */
+static size_t
+collect(const char *agency, char (*ids)[FB_ID_LEN], size_t cap)
+{
+	hues_call_opts o   = fb_as(fb_coord(&env));
+	char          *tok = strdup("");
+	size_t         n   = 0;
+	do {
+		hues_result *res;
+		if (agency != NULL) {
+			Hues__V1__WorkQueueRequest q =
+			    HUES__V1__WORK_QUEUE_REQUEST__INIT;
+			q.agency     = (char *) agency;
+			q.page_size  = 100;
+			q.page_token = tok;
+			assert_int_equal(
+			    hues_feedback_work_queue(env.c, &q, &o, &res),
+			    HUES_OK);
+			const Hues__V1__WorkQueueResponse *r =
+			    hues_feedback_work_queue_response(res);
+			for (size_t i = 0; i < r->n_items && n < cap; i++) {
+				snprintf(ids[n++], FB_ID_LEN, "%s",
+				    r->items[i]->report->id);
+			}
+			free(tok);
+			tok = strdup(r->next_page_token);
+		} else {
+			Hues__V1__PublicFeedRequest f =
+			    HUES__V1__PUBLIC_FEED_REQUEST__INIT;
+			f.page_size  = 100;
+			f.page_token = tok;
+			assert_int_equal(
+			    hues_feedback_public_feed(env.c, &f, &o, &res),
+			    HUES_OK);
+			const Hues__V1__PublicFeedResponse *r =
+			    hues_feedback_public_feed_response(res);
+			for (size_t i = 0; i < r->n_items && n < cap; i++) {
+				snprintf(ids[n++], FB_ID_LEN, "%s",
+				    r->items[i]->report->id);
+			}
+			free(tok);
+			tok = strdup(r->next_page_token);
+		}
+		hues_result_free(res);
+	} while (tok[0] != '\0');
+	free(tok);
+	return n;
+}
+
+static bool
+listed(char (*ids)[FB_ID_LEN], size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(ids[i], id) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Transitions under a kill: each report is wholly before or wholly after
+ * its accept (state, history, events, queues, feed), and every accept
+ * that answered OK is there. */
+static void
+test_transitions_survive_kill(void **state)
+{
+	(void) state;
+	enum { M = 160 };
+	static char ids[M][FB_ID_LEN];
+	memset(&ld, 0, sizeof(ld));
+	pthread_mutex_init(&ld.mtx, NULL);
+	pthread_cond_init(&ld.cv, NULL);
+	fb_start(&env, NULL);
+	const char *rep = fb_citizen(&env, "kill-user");
+	for (int i = 0; i < M; i++) {
+		fb_submit(&env, rep, "road.pothole", 16.20 + 0.001 * (i / 40),
+		    107.40 + 0.002 * (i % 40), ids[i]);
+	}
+	hues_client_opts copts = { .max_attempts = 1, .sockets = 2 };
+	hues_client     *c     = ht_client(&env.srv, &copts);
+	for (int i = 0; i < M; i++) {
+		Hues__V1__TriageRequest t = HUES__V1__TRIAGE_REQUEST__INIT;
+		hues_call_opts          o = fb_as(fb_coord(&env));
+		o.timeout_ms              = 10000;
+		t.id                      = ids[i];
+		t.decision = HUES__V1__TRIAGE_DECISION__TRIAGE_DECISION_ACCEPT;
+		slots[i]   = (slot) { &ld, i };
+		assert_int_equal(
+		    hues_feedback_triage_async(c, &t, &o, on_done, &slots[i]),
+		    HUES_OK);
+	}
+	wait_done(M / 4);
+	ht_signal(&env.srv, SIGKILL);
+	ht_wait_exit(&env.srv);
+	hues_client_destroy(env.c);
+	env.c                           = NULL;
+	static const char *const args[] = { "--write-burst", "100000", NULL };
+	ht_server_start_in(&env.srv, env.srv.dir, args);
+	wait_done(M);
+	hues_client_destroy(c);
+	hues_client_opts o1 = { .max_attempts = 1, .timeout_ms = 20000 };
+	env.c               = ht_client(&env.srv, &o1);
+
+	static char centre[M][FB_ID_LEN], agency[M][FB_ID_LEN],
+	    feed[M][FB_ID_LEN];
+	size_t nc = collect("", centre, M), na = collect("so-gtvt", agency, M);
+	size_t nf = collect(NULL, feed, M);
+	static fb_event ev[8 * M];
+	size_t          nev = fb_outbox(&env, NULL, ev, 8 * M);
+	assert_true(nev <= 8 * M);
+	size_t accepted = 0, acked = 0;
+	for (int i = 0; i < M; i++) {
+		hues_result            *res;
+		const Hues__V1__Report *r =
+		    fb_get(&env, fb_coord(&env), ids[i], &res);
+		bool is_acc = r->state == FB_ST(ACCEPTED);
+		if (ld.code[i] == HUES_OK) {
+			acked++;
+			assert_true(is_acc);
+		}
+		if (!is_acc) {
+			assert_int_equal(r->state, FB_ST(SUBMITTED));
+		}
+		accepted += is_acc;
+		assert_int_equal(r->n_history, is_acc ? 2 : 1);
+		assert_int_equal(r->published, is_acc);
+		assert_string_equal(r->agency, is_acc ? "so-gtvt" : "");
+		hues_result_free(res);
+		size_t sub = 0, acc = 0;
+		for (size_t e = 0; e < nev; e++) {
+			if (strcmp(ev[e].report_id, ids[i]) == 0) {
+				sub += ev[e].kind == FB_EV(SUBMITTED);
+				acc += ev[e].kind == FB_EV(ACCEPTED);
+			}
+		}
+		assert_int_equal(sub, 2);
+		assert_int_equal(acc, is_acc ? 3 : 0);
+		assert_int_equal(listed(centre, nc, ids[i]), !is_acc);
+		assert_int_equal(listed(agency, na, ids[i]), is_acc);
+		assert_int_equal(listed(feed, nf, ids[i]), is_acc);
+	}
+	assert_int_equal(nc, M - accepted);
+	assert_int_equal(na, accepted);
+	assert_int_equal(nf, accepted);
+	print_message("%zu of %d accepts acknowledged, %zu accepted\n", acked,
+	    M, accepted);
+	/* What did not get through can be done now. */
+	for (int i = 0; i < M; i++) {
+		if (fb_state(&env, ids[i]) == FB_ST(SUBMITTED)) {
+			fb_must(&env, fb_coord(&env), FB_ACCEPT, ids[i],
+			    FB_ST(ACCEPTED));
+		}
+	}
+	fb_stop(&env);
+	pthread_cond_destroy(&ld.cv);
+	pthread_mutex_destroy(&ld.mtx);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_submit_survives_kill),
+		cmocka_unit_test(test_submit_survives_kill),
+		cmocka_unit_test(test_transitions_survive_kill),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

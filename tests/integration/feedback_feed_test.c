@@ -53,8 +53,8 @@ static known *
 make(const char *category, const char *ward, double lat, double lon, int state)
 {
 	assert_true(nall < MAXK);
-	known      *k = &all[nall++];
-	fb_draft    d;
+	known       *k = &all[nall++];
+	fb_draft     d;
 	hues_result *res;
 	fb_draft_init(&d, category, lat, lon);
 	d.loc.ward_code = (char *) (ward != NULL ? ward : "");
@@ -65,15 +65,15 @@ make(const char *category, const char *ward, double lat, double lon, int state)
 	snprintf(k->id, sizeof(k->id), "%s",
 	    hues_feedback_submit_report_response(res)->id);
 	hues_result_free(res);
-	k->lat      = lat;
-	k->lon      = lon;
-	k->category = category;
-	k->ward     = ward != NULL ? ward : "";
-	const char *agency = strcmp(category, "light.out") == 0 ? "hepco"
-	                     : strcmp(category, "water.leak") == 0
-	                         ? "huewaco"
-	                         : "so-gtvt";
-	fb_advance(&env, k->id, state, fb_officer(&env, "off", agency), reporter);
+	k->lat             = lat;
+	k->lon             = lon;
+	k->category        = category;
+	k->ward            = ward != NULL ? ward : "";
+	const char *agency = strcmp(category, "light.out") == 0    ? "hepco"
+	                     : strcmp(category, "water.leak") == 0 ? "huewaco"
+	                                                           : "so-gtvt";
+	fb_advance(
+	    &env, k->id, state, fb_officer(&env, "off", agency), reporter);
 	k->state     = state;
 	k->published = state != FB_ST(SUBMITTED) && state != FB_ST(REJECTED) &&
 	               state != FB_ST(WITHDRAWN) &&
@@ -90,12 +90,12 @@ setup(void **state)
 {
 	(void) state;
 	fb_start(&env, NULL);
-	static const int states[] = {FB_ST(ACCEPTED), FB_ST(ACKNOWLEDGED),
-	    FB_ST(ACCEPTED), FB_ST(IN_PROGRESS), FB_ST(NEED_INFO),
-	    FB_ST(RESOLVED), FB_ST(ACCEPTED), FB_ST(SUBMITTED), FB_ST(CLOSED),
-	    FB_ST(ACCEPTED), FB_ST(REJECTED), FB_ST(ACKNOWLEDGED),
-	    FB_ST(WITHDRAWN), FB_ST(ACCEPTED), FB_ST(RETURNED_TO_TRIAGE),
-	    FB_ST(REOPENED)};
+	static const int states[] = { FB_ST(ACCEPTED), FB_ST(ACKNOWLEDGED),
+		FB_ST(ACCEPTED), FB_ST(IN_PROGRESS), FB_ST(NEED_INFO),
+		FB_ST(RESOLVED), FB_ST(ACCEPTED), FB_ST(SUBMITTED),
+		FB_ST(CLOSED), FB_ST(ACCEPTED), FB_ST(REJECTED),
+		FB_ST(ACKNOWLEDGED), FB_ST(WITHDRAWN), FB_ST(ACCEPTED),
+		FB_ST(RETURNED_TO_TRIAGE), FB_ST(REOPENED) };
 	for (int i = 0; i < 48; i++) {
 		double r = 6000 * sqrt(rnd()), a = 2 * 3.14159265358979 * rnd();
 		double lat, lon;
@@ -117,7 +117,8 @@ teardown(void **state)
 	return 0;
 }
 
-/* ----- a feed walk ------------------------------------------------------------- */
+/* ----- a feed walk
+ * ------------------------------------------------------------- */
 
 typedef struct item {
 	char   id[FB_ID_LEN];
@@ -166,21 +167,22 @@ feed_walk(Hues__V1__PublicFeedRequest *req, int page_size, walk *w,
 	do {
 		hues_result *res;
 		req->page_token = tok;
-		int code        = hues_feedback_public_feed(env.c, req, &o, &res);
+		int code = hues_feedback_public_feed(env.c, req, &o, &res);
 		if (code != HUES_OK) {
 			fail_msg("PublicFeed: %s %s", hues_status_name(code),
 			    hues_result_message(res));
 		}
 		const Hues__V1__PublicFeedResponse *f =
 		    hues_feedback_public_feed_response(res);
-		size_t cap = page_size == 0 ? 20 : page_size > 100 ? 100
-		                                                   : (size_t) page_size;
+		size_t cap = page_size == 0    ? 20
+		             : page_size > 100 ? 100
+		                               : (size_t) page_size;
 		assert_true(f->n_items <= cap);
 		for (size_t i = 0; i < f->n_items; i++) {
 			assert_public(f->items[i]->report);
 			for (size_t k = 0; k < w->n; k++) {
-				if (strcmp(w->items[k].id, f->items[i]->report->id) ==
-				    0) {
+				if (strcmp(w->items[k].id,
+				        f->items[i]->report->id) == 0) {
 					fail_msg("%s returned twice",
 					    w->items[k].id);
 				}
@@ -216,8 +218,8 @@ find(const char *id)
 /* Asserts that the walk returned exactly the published reports that
  * match (in any order). */
 static void
-assert_same_set(const walk *w, bool (*match)(const known *k, void *arg),
-    void *arg)
+assert_same_set(
+    const walk *w, bool (*match)(const known *k, void *arg), void *arg)
 {
 	size_t want = 0;
 	for (size_t i = 0; i < nall; i++) {
@@ -228,7 +230,8 @@ assert_same_set(const walk *w, bool (*match)(const known *k, void *arg),
 				found = strcmp(w->items[k].id, all[i].id) == 0;
 			}
 			if (!found) {
-				fail_msg("%s is missing from the feed", all[i].id);
+				fail_msg(
+				    "%s is missing from the feed", all[i].id);
 			}
 		}
 	}
@@ -241,7 +244,8 @@ assert_same_set(const walk *w, bool (*match)(const known *k, void *arg),
 	assert_int_equal(w->n, want);
 }
 
-/* ----- near --------------------------------------------------------------------- */
+/* ----- near
+ * --------------------------------------------------------------------- */
 
 typedef struct circle {
 	double   lat, lon;
@@ -262,14 +266,14 @@ check_near(double lat, double lon, uint32_t radius, int page_size)
 	Hues__V1__Circle            c   = HUES__V1__CIRCLE__INIT;
 	Hues__V1__GeoPoint          p   = HUES__V1__GEO_POINT__INIT;
 	static walk                 w;
-	p.latitude     = lat;
-	p.longitude    = lon;
-	c.center       = &p;
-	c.radius_m     = radius;
-	req.area_case  = HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR;
-	req.near       = &c;
+	p.latitude    = lat;
+	p.longitude   = lon;
+	c.center      = &p;
+	c.radius_m    = radius;
+	req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR;
+	req.near      = &c;
 	feed_walk(&req, page_size, &w, NULL);
-	circle cc = {lat, lon, radius};
+	circle cc = { lat, lon, radius };
 	/* Reports within a metre of the rim may fall either side. */
 	for (size_t i = 0; i < nall; i++) {
 		double d = fb_distance_m(lat, lon, all[i].lat, all[i].lon);
@@ -283,9 +287,12 @@ check_near(double lat, double lon, uint32_t radius, int page_size)
 		    fb_distance_m(lat, lon, kk->lat, kk->lon), 0.5);
 		assert_true(w.items[k].distance_m <= radius);
 		if (k > 0) {
-			assert_true(w.items[k - 1].distance_m <= w.items[k].distance_m);
-			if (w.items[k - 1].distance_m == w.items[k].distance_m) {
-				assert_true(strcmp(w.items[k - 1].id, w.items[k].id) < 0);
+			assert_true(
+			    w.items[k - 1].distance_m <= w.items[k].distance_m);
+			if (w.items[k - 1].distance_m ==
+			    w.items[k].distance_m) {
+				assert_true(strcmp(w.items[k - 1].id,
+				                w.items[k].id) < 0);
 			}
 		}
 	}
@@ -323,7 +330,8 @@ test_feed_near_matches_brute_force(void **state)
 	assert_float_equal(w.items[0].distance_m, 0, 0.01);
 }
 
-/* ----- bbox, filters, whole feed ---------------------------------------------------- */
+/* ----- bbox, filters, whole feed
+ * ---------------------------------------------------- */
 
 typedef struct box {
 	double s, w, n, e;
@@ -333,7 +341,8 @@ static bool
 in_box(const known *k, void *arg)
 {
 	const box *b = arg;
-	return k->lat >= b->s && k->lat <= b->n && k->lon >= b->w && k->lon <= b->e;
+	return k->lat >= b->s && k->lat <= b->n && k->lon >= b->w &&
+	       k->lon <= b->e;
 }
 
 static void
@@ -343,14 +352,13 @@ test_feed_bbox(void **state)
 	Hues__V1__PublicFeedRequest req = HUES__V1__PUBLIC_FEED_REQUEST__INIT;
 	Hues__V1__BoundingBox       bb  = HUES__V1__BOUNDING_BOX__INIT;
 	static walk                 w;
-	box                         b   = {CLAT - 0.021, CLON - 0.033, CLAT + 0.017,
-	                                   CLON + 0.024};
-	bb.south                      = b.s;
-	bb.west                       = b.w;
-	bb.north                      = b.n;
-	bb.east                       = b.e;
-	req.area_case                 = HUES__V1__PUBLIC_FEED_REQUEST__AREA_BBOX;
-	req.bbox                      = &bb;
+	box b    = { CLAT - 0.021, CLON - 0.033, CLAT + 0.017, CLON + 0.024 };
+	bb.south = b.s;
+	bb.west  = b.w;
+	bb.north = b.n;
+	bb.east  = b.e;
+	req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA_BBOX;
+	req.bbox      = &bb;
 	feed_walk(&req, 4, &w, NULL);
 	assert_true(w.n > 5);
 	assert_same_set(&w, in_box, &b);
@@ -358,7 +366,7 @@ test_feed_bbox(void **state)
 		assert_float_equal(w.items[i].distance_m, 0, 0);
 	}
 	/* The whole province: every published report. */
-	box prov  = {15.9, 107.0, 16.8, 108.3};
+	box prov = { 15.9, 107.0, 16.8, 108.3 };
 	bb.south = prov.s;
 	bb.west  = prov.w;
 	bb.north = prov.n;
@@ -412,7 +420,7 @@ check_filter(const filter *f, bool with_area)
 	feed_walk(&req, 5, &w, NULL);
 	if (with_area) {
 		filter both = *f;
-		circle cc   = {CLAT, CLON, 5000};
+		circle cc   = { CLAT, CLON, 5000 };
 		/* Both conditions: the circle's and the filter's. */
 		for (size_t k = 0; k < w.n; k++) {
 			const known *kk = find(w.items[k].id);
@@ -440,19 +448,19 @@ test_feed_filters(void **state)
 		lo = all[i].submitted_at < lo ? all[i].submitted_at : lo;
 		hi = all[i].submitted_at > hi ? all[i].submitted_at : hi;
 	}
-	mid = all[nall / 2].submitted_at;
+	mid               = all[nall / 2].submitted_at;
 	const filter fs[] = {
-	    {"light.out", NULL, 0, 0, 0},
-	    {NULL, "phu-hoi", 0, 0, 0},
-	    {NULL, NULL, FB_ST(ACKNOWLEDGED), 0, 0},
-	    {"road.pothole", "an-cuu", FB_ST(ACCEPTED), 0, 0},
-	    {NULL, NULL, FB_ST(CLOSED), 0, 0},
-	    {NULL, NULL, 0, hi + 1, 0},
-	    {NULL, NULL, 0, 0, lo},
-	    {NULL, NULL, 0, lo, hi + 1},
-	    {NULL, NULL, 0, mid, 0},
-	    {NULL, NULL, 0, 0, mid},
-	    {"road.pothole", NULL, 0, mid, hi + 1},
+		{ "light.out", NULL, 0, 0, 0 },
+		{ NULL, "phu-hoi", 0, 0, 0 },
+		{ NULL, NULL, FB_ST(ACKNOWLEDGED), 0, 0 },
+		{ "road.pothole", "an-cuu", FB_ST(ACCEPTED), 0, 0 },
+		{ NULL, NULL, FB_ST(CLOSED), 0, 0 },
+		{ NULL, NULL, 0, hi + 1, 0 },
+		{ NULL, NULL, 0, 0, lo },
+		{ NULL, NULL, 0, lo, hi + 1 },
+		{ NULL, NULL, 0, mid, 0 },
+		{ NULL, NULL, 0, 0, mid },
+		{ "road.pothole", NULL, 0, mid, hi + 1 },
 	};
 	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 		size_t n = check_filter(&fs[i], false);
@@ -466,7 +474,7 @@ test_feed_filters(void **state)
 		}
 	}
 	/* An unpublished state filters to nothing. */
-	filter none = {NULL, NULL, FB_ST(SUBMITTED), 0, 0};
+	filter none = { NULL, NULL, FB_ST(SUBMITTED), 0, 0 };
 	assert_int_equal(check_filter(&none, false), 0);
 }
 
@@ -487,7 +495,7 @@ test_feed_pages_newest_first(void **state)
 	hues_call_opts              o   = fb_as(NULL);
 	hues_result                *res;
 	static walk                 w;
-	size_t                      before = nall;
+	size_t                      before    = nall;
 	size_t                      published = 0;
 	for (size_t i = 0; i < nall; i++) {
 		published += all[i].published;
@@ -496,13 +504,15 @@ test_feed_pages_newest_first(void **state)
 
 	/* 0 means 20; more than 100 means 100. */
 	req.page_size = 0;
-	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
+	assert_int_equal(
+	    hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
 	assert_int_equal(hues_feedback_public_feed_response(res)->n_items, 20);
 	assert_string_not_equal(
 	    hues_feedback_public_feed_response(res)->next_page_token, "");
 	hues_result_free(res);
 	req.page_size = 100000;
-	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
+	assert_int_equal(
+	    hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
 	assert_int_equal(hues_feedback_public_feed_response(res)->n_items,
 	    published < 100 ? published : 100);
 	hues_result_free(res);
@@ -512,7 +522,8 @@ test_feed_pages_newest_first(void **state)
 	static walk first;
 	feed_walk(&req, 6, &first, publish_one);
 	for (size_t k = 1; k < first.n; k++) {
-		assert_true(strcmp(first.items[k - 1].id, first.items[k].id) > 0);
+		assert_true(
+		    strcmp(first.items[k - 1].id, first.items[k].id) > 0);
 	}
 	for (size_t i = 0; i < before; i++) {
 		bool found = false;
@@ -523,8 +534,83 @@ test_feed_pages_newest_first(void **state)
 	}
 	/* Afterwards the whole feed is exactly the published reports. */
 	feed_walk(&req, 7, &w, NULL);
-	filter any = {NULL, NULL, 0, 0, 0};
+	filter any = { NULL, NULL, 0, 0, 0 };
 	assert_same_set(&w, matches, &any);
+}
+
+/* Publishes a report at a spread point around the centre, after each of
+ * the first pages: some nearer than the page reached, some farther. */
+static void
+publish_around(size_t page)
+{
+	if (page < 6) {
+		double lat, lon, a = (double) page * 1.1,
+		                 r = 300.0 * (double) (page + 1);
+		fb_offset(CLAT, CLON, r * cos(a), r * sin(a), &lat, &lon);
+		make(page % 2 ? "light.out" : "road.pothole", NULL, lat, lon,
+		    FB_ST(ACCEPTED));
+	}
+}
+
+/* Asserts that each of the first n known reports that is published and
+ * in the area came exactly once (feed_walk already refused repeats). */
+static void
+assert_kept(
+    const walk *w, size_t n, bool (*in)(const known *, void *), void *arg)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!all[i].published || !in(&all[i], arg)) {
+			continue;
+		}
+		bool found = false;
+		for (size_t k = 0; k < w->n && !found; k++) {
+			found = strcmp(w->items[k].id, all[i].id) == 0;
+		}
+		if (!found) {
+			fail_msg(
+			    "%s was skipped by a walk with inserts", all[i].id);
+		}
+	}
+	for (size_t k = 0; k < w->n; k++) {
+		const known *kk = find(w->items[k].id);
+		assert_true(kk->published && in(kk, arg));
+	}
+}
+
+static void
+test_feed_areas_pages_while_inserting(void **state)
+{
+	(void) state;
+	Hues__V1__PublicFeedRequest req = HUES__V1__PUBLIC_FEED_REQUEST__INIT;
+	Hues__V1__Circle            c   = HUES__V1__CIRCLE__INIT;
+	Hues__V1__GeoPoint          p   = HUES__V1__GEO_POINT__INIT;
+	Hues__V1__BoundingBox       bb  = HUES__V1__BOUNDING_BOX__INIT;
+	static walk                 w;
+	size_t                      before = nall;
+
+	p.latitude    = CLAT;
+	p.longitude   = CLON;
+	c.center      = &p;
+	c.radius_m    = 4000;
+	req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR;
+	req.near      = &c;
+	feed_walk(&req, 3, &w, publish_around);
+	circle cc = { CLAT, CLON, 4000 };
+	assert_kept(&w, before, in_circle, &cc);
+	for (size_t k = 1; k < w.n; k++) {
+		assert_true(w.items[k - 1].distance_m <= w.items[k].distance_m);
+	}
+
+	before        = nall;
+	box b         = { CLAT - 0.03, CLON - 0.03, CLAT + 0.03, CLON + 0.03 };
+	bb.south      = b.s;
+	bb.west       = b.w;
+	bb.north      = b.n;
+	bb.east       = b.e;
+	req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA_BBOX;
+	req.bbox      = &bb;
+	feed_walk(&req, 3, &w, publish_around);
+	assert_kept(&w, before, in_box, &b);
 }
 
 static void
@@ -537,15 +623,16 @@ test_feed_bad_requests(void **state)
 	Hues__V1__BoundingBox       bb  = HUES__V1__BOUNDING_BOX__INIT;
 	hues_call_opts              o   = fb_as(NULL);
 	hues_result                *res;
-	p.latitude    = CLAT;
-	p.longitude   = CLON;
-	c.center      = &p;
-	req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR;
-	req.near      = &c;
-	const uint32_t radii[] = {0, 5001, 100000};
+	p.latitude             = CLAT;
+	p.longitude            = CLON;
+	c.center               = &p;
+	req.area_case          = HUES__V1__PUBLIC_FEED_REQUEST__AREA_NEAR;
+	req.near               = &c;
+	const uint32_t radii[] = { 0, 5001, 100000 };
 	for (size_t i = 0; i < 3; i++) {
 		c.radius_m = radii[i];
-		assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res),
+		assert_int_equal(
+		    hues_feedback_public_feed(env.c, &req, &o, &res),
 		    HUES_INVALID_ARGUMENT);
 		fb_expect_violation(res, "near.radius_m");
 		hues_result_free(res);
@@ -563,21 +650,22 @@ test_feed_bad_requests(void **state)
 	fb_expect_violation(res, "near.center");
 	hues_result_free(res);
 
-	req.area_case = HUES__V1__PUBLIC_FEED_REQUEST__AREA_BBOX;
-	req.bbox      = &bb;
+	req.area_case   = HUES__V1__PUBLIC_FEED_REQUEST__AREA_BBOX;
+	req.bbox        = &bb;
 	const box bad[] = {
-	    {16.0, 107.0, 18.5, 107.5}, /* 2.5 degrees north-south */
-	    {16.0, 106.0, 16.5, 108.3}, /* 2.3 degrees east-west */
-	    {16.5, 107.0, 16.4, 107.5}, /* south > north */
-	    {16.0, 107.5, 16.5, 107.4}, /* west > east */
-	    {-91, 107.0, 16.0, 107.5},  /* not a latitude */
+		{ 16.0, 107.0, 18.5, 107.5 }, /* 2.5 degrees north-south */
+		{ 16.0, 106.0, 16.5, 108.3 }, /* 2.3 degrees east-west */
+		{ 16.5, 107.0, 16.4, 107.5 }, /* south > north */
+		{ 16.0, 107.5, 16.5, 107.4 }, /* west > east */
+		{ -91, 107.0, 16.0, 107.5 },  /* not a latitude */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		bb.south = bad[i].s;
 		bb.west  = bad[i].w;
 		bb.north = bad[i].n;
 		bb.east  = bad[i].e;
-		assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res),
+		assert_int_equal(
+		    hues_feedback_public_feed(env.c, &req, &o, &res),
 		    HUES_INVALID_ARGUMENT);
 		fb_expect_violation(res, "bbox");
 		hues_result_free(res);
@@ -597,8 +685,10 @@ test_feed_bad_requests(void **state)
 
 	/* A token of other filters. */
 	req.page_token = "";
-	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
-	char *tok = strdup(hues_feedback_public_feed_response(res)->next_page_token);
+	assert_int_equal(
+	    hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
+	char *tok =
+	    strdup(hues_feedback_public_feed_response(res)->next_page_token);
 	hues_result_free(res);
 	assert_string_not_equal(tok, "");
 	req.page_token = tok;
@@ -614,11 +704,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_feed_near_matches_brute_force),
-	    cmocka_unit_test(test_feed_bbox),
-	    cmocka_unit_test(test_feed_filters),
-	    cmocka_unit_test(test_feed_bad_requests),
-	    cmocka_unit_test(test_feed_pages_newest_first),
+		cmocka_unit_test(test_feed_near_matches_brute_force),
+		cmocka_unit_test(test_feed_bbox),
+		cmocka_unit_test(test_feed_filters),
+		cmocka_unit_test(test_feed_bad_requests),
+		cmocka_unit_test(test_feed_pages_newest_first),
+		cmocka_unit_test(test_feed_areas_pages_while_inserting),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

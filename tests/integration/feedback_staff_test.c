@@ -73,17 +73,17 @@ step_and_check(const char *token, fb_step step, const char *id, int from,
 	hues_result_free(res);
 	size_t after = fb_outbox(&env, id, ev, 64);
 	assert_true(after > before);
-	fb_expect_events(
-	    ev + before, after - before, kind, from, to, audiences, reporter,
-	    agency);
+	fb_expect_events(ev + before, after - before, kind, from, to, audiences,
+	    reporter, agency);
 	assert_int_equal(fb_state(&env, id), to);
 }
 
-#define R_F_C  (FB_TO(REPORTER) | FB_TO(FOLLOWERS) | FB_TO(CENTRE))
-#define R_F    (FB_TO(REPORTER) | FB_TO(FOLLOWERS))
-#define R_F_A  (FB_TO(REPORTER) | FB_TO(FOLLOWERS) | FB_TO(AGENCY))
+#define R_F_C (FB_TO(REPORTER) | FB_TO(FOLLOWERS) | FB_TO(CENTRE))
+#define R_F   (FB_TO(REPORTER) | FB_TO(FOLLOWERS))
+#define R_F_A (FB_TO(REPORTER) | FB_TO(FOLLOWERS) | FB_TO(AGENCY))
 
-/* ----- legal transitions ------------------------------------------------------ */
+/* ----- legal transitions
+ * ------------------------------------------------------ */
 
 static void
 test_main_path_to_closed(void **state)
@@ -105,12 +105,12 @@ test_main_path_to_closed(void **state)
 	step_and_check(OLGA, FB_REQUEST_INFO, id, FB_ST(IN_PROGRESS),
 	    FB_ST(NEED_INFO), FB_ACT(REQUEST_INFO), FB_ROLE(OFFICER),
 	    FB_EV(INFO_REQUESTED), FB_TO(REPORTER), "ann", NULL);
-	step_and_check(ann, FB_COMMENT, id, FB_ST(NEED_INFO), FB_ST(IN_PROGRESS),
-	    FB_ACT(PROVIDE_INFO), FB_ROLE(REPORTER), FB_EV(INFO_PROVIDED),
-	    FB_TO(AGENCY), NULL, "so-gtvt");
-	step_and_check(OLGA, FB_RESOLVE, id, FB_ST(IN_PROGRESS), FB_ST(RESOLVED),
-	    FB_ACT(RESOLVE), FB_ROLE(OFFICER), FB_EV(RESOLVED), R_F_C, "ann",
-	    NULL);
+	step_and_check(ann, FB_COMMENT, id, FB_ST(NEED_INFO),
+	    FB_ST(IN_PROGRESS), FB_ACT(PROVIDE_INFO), FB_ROLE(REPORTER),
+	    FB_EV(INFO_PROVIDED), FB_TO(AGENCY), NULL, "so-gtvt");
+	step_and_check(OLGA, FB_RESOLVE, id, FB_ST(IN_PROGRESS),
+	    FB_ST(RESOLVED), FB_ACT(RESOLVE), FB_ROLE(OFFICER), FB_EV(RESOLVED),
+	    R_F_C, "ann", NULL);
 	step_and_check(ann, FB_RATE_SATISFIED, id, FB_ST(RESOLVED),
 	    FB_ST(CLOSED), FB_ACT(CLOSE), FB_ROLE(REPORTER), FB_EV(CLOSED),
 	    FB_TO(FOLLOWERS) | FB_TO(AGENCY), NULL, "so-gtvt");
@@ -155,8 +155,8 @@ test_reopen_and_acknowledge_again(void **state)
 	hues_result *res;
 	submit(cuc, "road.pothole", id);
 	fb_advance(&env, id, FB_ST(RESOLVED), OLGA, cuc);
-	const Hues__V1__Report *r = fb_get(&env, COORD, id, &res);
-	int64_t old_resolve_by    = r->resolve_by;
+	const Hues__V1__Report *r              = fb_get(&env, COORD, id, &res);
+	int64_t                 old_resolve_by = r->resolve_by;
 	hues_result_free(res);
 
 	step_and_check(cuc, FB_RATE_DISSATISFIED, id, FB_ST(RESOLVED),
@@ -201,6 +201,17 @@ test_reject_and_withdraw(void **state)
 	assert_string_equal(r->history[r->n_history - 1]->public_note,
 	    "Không thuộc phạm vi xử lý");
 	hues_result_free(res);
+	/* Refused reports are not public. */
+	Hues__V1__GetReportRequest g = HUES__V1__GET_REPORT_REQUEST__INIT;
+	hues_call_opts             o = fb_as(fb_citizen(&env, "neighbour"));
+	g.id                         = id;
+	assert_int_equal(hues_feedback_get_report(env.c, &g, &o, &res),
+	    HUES_PERMISSION_DENIED);
+	hues_result_free(res);
+	o = fb_as(NULL);
+	assert_int_equal(hues_feedback_get_report(env.c, &g, &o, &res),
+	    HUES_UNAUTHENTICATED);
+	hues_result_free(res);
 
 	submit(dao, "road.pothole", w);
 	step_and_check(dao, FB_WITHDRAW, w, FB_ST(SUBMITTED), FB_ST(WITHDRAWN),
@@ -240,8 +251,8 @@ test_triage_duplicate_agency_and_category(void **state)
 
 	/* DUPLICATE: needs duplicate_of, another published report. */
 	submit(em, "road.pothole", dup);
-	assert_int_equal(triage(dup, DECIDE(DUPLICATE), NULL, NULL, NULL, NULL,
-	                     &res),
+	assert_int_equal(
+	    triage(dup, DECIDE(DUPLICATE), NULL, NULL, NULL, NULL, &res),
 	    HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "duplicate_of");
 	hues_result_free(res);
@@ -250,8 +261,21 @@ test_triage_duplicate_agency_and_category(void **state)
 	    HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "duplicate_of");
 	hues_result_free(res);
+	/* The original must exist and be published. */
+	assert_int_equal(triage(dup, DECIDE(DUPLICATE), NULL, NULL,
+	                     "R0000099999", NULL, &res),
+	    HUES_NOT_FOUND);
+	hues_result_free(res);
+	char unpub[FB_ID_LEN];
+	submit(em, "road.pothole", unpub);
 	assert_int_equal(
-	    triage(dup, DECIDE(DUPLICATE), NULL, NULL, orig, NULL, &res), HUES_OK);
+	    triage(dup, DECIDE(DUPLICATE), NULL, NULL, unpub, NULL, &res),
+	    HUES_FAILED_PRECONDITION);
+	hues_result_free(res);
+	assert_int_equal(fb_state(&env, dup), FB_ST(SUBMITTED));
+	assert_int_equal(
+	    triage(dup, DECIDE(DUPLICATE), NULL, NULL, orig, NULL, &res),
+	    HUES_OK);
 	const Hues__V1__Report *r = fb_step_report(res);
 	assert_int_equal(r->state, FB_ST(DUPLICATE));
 	assert_string_equal(r->duplicate_of, orig);
@@ -302,13 +326,15 @@ test_triage_duplicate_agency_and_category(void **state)
 
 	/* "other" has no default agency: the centre must name one. */
 	submit(em, "other", none);
-	assert_int_equal(triage(none, DECIDE(ACCEPT), NULL, NULL, NULL, NULL, &res),
+	assert_int_equal(
+	    triage(none, DECIDE(ACCEPT), NULL, NULL, NULL, NULL, &res),
 	    HUES_FAILED_PRECONDITION);
 	fb_expect_status(res, HUES_FAILED_PRECONDITION, "NO_ROUTE");
 	hues_result_free(res);
 	assert_int_equal(fb_state(&env, none), FB_ST(SUBMITTED));
 	assert_int_equal(
-	    triage(none, DECIDE(ACCEPT), "so-xd", NULL, NULL, NULL, &res), HUES_OK);
+	    triage(none, DECIDE(ACCEPT), "so-xd", NULL, NULL, NULL, &res),
+	    HUES_OK);
 	assert_string_equal(fb_step_report(res)->agency, "so-xd");
 	hues_result_free(res);
 }
@@ -317,9 +343,9 @@ static void
 test_return_to_triage_from_each_state(void **state)
 {
 	(void) state;
-	const char *giang = fb_citizen(&env, "giang");
-	static const int from[] = {FB_ST(ACCEPTED), FB_ST(ACKNOWLEDGED),
-	    FB_ST(IN_PROGRESS), FB_ST(NEED_INFO), FB_ST(REOPENED)};
+	const char      *giang  = fb_citizen(&env, "giang");
+	static const int from[] = { FB_ST(ACCEPTED), FB_ST(ACKNOWLEDGED),
+		FB_ST(IN_PROGRESS), FB_ST(NEED_INFO), FB_ST(REOPENED) };
 	char             ids[5][FB_ID_LEN];
 	for (int i = 0; i < 5; i++) {
 		submit(giang, "road.pothole", ids[i]);
@@ -334,7 +360,8 @@ test_return_to_triage_from_each_state(void **state)
 	Hues__V1__WorkQueueRequest q = HUES__V1__WORK_QUEUE_REQUEST__INIT;
 	hues_call_opts             o = fb_as(COORD);
 	q.page_size                  = 100;
-	assert_int_equal(hues_feedback_work_queue(env.c, &q, &o, &res), HUES_OK);
+	assert_int_equal(
+	    hues_feedback_work_queue(env.c, &q, &o, &res), HUES_OK);
 	const Hues__V1__WorkQueueResponse *wq =
 	    hues_feedback_work_queue_response(res);
 	for (int i = 0; i < 5; i++) {
@@ -361,8 +388,8 @@ test_return_to_triage_from_each_state(void **state)
 	    FB_EV(REJECTED), R_F, "giang", NULL);
 	static fb_event ev[64];
 	size_t          before = fb_outbox(&env, ids[2], ev, 64);
-	assert_int_equal(triage(ids[2], DECIDE(DUPLICATE), NULL, NULL, ids[0],
-	                     NULL, &res),
+	assert_int_equal(
+	    triage(ids[2], DECIDE(DUPLICATE), NULL, NULL, ids[0], NULL, &res),
 	    HUES_OK);
 	r = fb_step_report(res);
 	assert_int_equal(r->state, FB_ST(DUPLICATE));
@@ -397,7 +424,8 @@ test_start_work_from_need_info(void **state)
 	    FB_EV(WORK_STARTED), R_F, "hai", NULL);
 }
 
-/* ----- illegal transitions and missing notes -------------------------------------- */
+/* ----- illegal transitions and missing notes
+ * -------------------------------------- */
 
 typedef struct illegal {
 	int     state;  /* the report's state */
@@ -409,38 +437,38 @@ static void
 test_illegal_transitions(void **state)
 {
 	(void) state;
-	const char *lam = fb_citizen(&env, "lam");
+	const char          *lam     = fb_citizen(&env, "lam");
 	static const illegal cases[] = {
-	    {FB_ST(ACCEPTED), FB_RESOLVE, 1},
-	    {FB_ST(ACCEPTED), FB_WITHDRAW, 0},
-	    {FB_ST(ACCEPTED), FB_START_WORK, 1},
-	    {FB_ST(ACCEPTED), FB_REQUEST_INFO, 1},
-	    {FB_ST(ACCEPTED), FB_ACCEPT, 2},
-	    {FB_ST(ACCEPTED), FB_RATE_SATISFIED, 0},
-	    {FB_ST(ACKNOWLEDGED), FB_ACKNOWLEDGE, 1},
-	    {FB_ST(ACKNOWLEDGED), FB_REJECT, 2},
-	    {FB_ST(IN_PROGRESS), FB_RATE_SATISFIED, 0},
-	    {FB_ST(IN_PROGRESS), FB_RATE_DISSATISFIED, 0},
-	    {FB_ST(IN_PROGRESS), FB_START_WORK, 1},
-	    {FB_ST(IN_PROGRESS), FB_ACKNOWLEDGE, 1},
-	    {FB_ST(NEED_INFO), FB_REQUEST_INFO, 1},
-	    {FB_ST(NEED_INFO), FB_RESOLVE, 1},
-	    {FB_ST(RESOLVED), FB_RESOLVE, 1},
-	    {FB_ST(RESOLVED), FB_START_WORK, 1},
-	    {FB_ST(RESOLVED), FB_RETURN, 1},
-	    {FB_ST(RESOLVED), FB_WITHDRAW, 0},
-	    {FB_ST(CLOSED), FB_RATE_DISSATISFIED, 0},
-	    {FB_ST(CLOSED), FB_RESOLVE, 1},
-	    {FB_ST(CLOSED), FB_ACKNOWLEDGE, 1},
-	    {FB_ST(CLOSED), FB_RETURN, 1},
-	    {FB_ST(REOPENED), FB_RESOLVE, 1},
-	    {FB_ST(REOPENED), FB_START_WORK, 1},
-	    {FB_ST(REJECTED), FB_ACCEPT, 2},
-	    {FB_ST(REJECTED), FB_WITHDRAW, 0},
-	    {FB_ST(WITHDRAWN), FB_WITHDRAW, 0},
-	    {FB_ST(WITHDRAWN), FB_ACCEPT, 2},
-	    {FB_ST(SUBMITTED), FB_RATE_SATISFIED, 0},
-	    {FB_ST(RETURNED_TO_TRIAGE), FB_WITHDRAW, 0},
+		{ FB_ST(ACCEPTED), FB_RESOLVE, 1 },
+		{ FB_ST(ACCEPTED), FB_WITHDRAW, 0 },
+		{ FB_ST(ACCEPTED), FB_START_WORK, 1 },
+		{ FB_ST(ACCEPTED), FB_REQUEST_INFO, 1 },
+		{ FB_ST(ACCEPTED), FB_ACCEPT, 2 },
+		{ FB_ST(ACCEPTED), FB_RATE_SATISFIED, 0 },
+		{ FB_ST(ACKNOWLEDGED), FB_ACKNOWLEDGE, 1 },
+		{ FB_ST(ACKNOWLEDGED), FB_REJECT, 2 },
+		{ FB_ST(IN_PROGRESS), FB_RATE_SATISFIED, 0 },
+		{ FB_ST(IN_PROGRESS), FB_RATE_DISSATISFIED, 0 },
+		{ FB_ST(IN_PROGRESS), FB_START_WORK, 1 },
+		{ FB_ST(IN_PROGRESS), FB_ACKNOWLEDGE, 1 },
+		{ FB_ST(NEED_INFO), FB_REQUEST_INFO, 1 },
+		{ FB_ST(NEED_INFO), FB_RESOLVE, 1 },
+		{ FB_ST(RESOLVED), FB_RESOLVE, 1 },
+		{ FB_ST(RESOLVED), FB_START_WORK, 1 },
+		{ FB_ST(RESOLVED), FB_RETURN, 1 },
+		{ FB_ST(RESOLVED), FB_WITHDRAW, 0 },
+		{ FB_ST(CLOSED), FB_RATE_DISSATISFIED, 0 },
+		{ FB_ST(CLOSED), FB_RESOLVE, 1 },
+		{ FB_ST(CLOSED), FB_ACKNOWLEDGE, 1 },
+		{ FB_ST(CLOSED), FB_RETURN, 1 },
+		{ FB_ST(REOPENED), FB_RESOLVE, 1 },
+		{ FB_ST(REOPENED), FB_START_WORK, 1 },
+		{ FB_ST(REJECTED), FB_ACCEPT, 2 },
+		{ FB_ST(REJECTED), FB_WITHDRAW, 0 },
+		{ FB_ST(WITHDRAWN), FB_WITHDRAW, 0 },
+		{ FB_ST(WITHDRAWN), FB_ACCEPT, 2 },
+		{ FB_ST(SUBMITTED), FB_RATE_SATISFIED, 0 },
+		{ FB_ST(RETURNED_TO_TRIAGE), FB_WITHDRAW, 0 },
 	};
 	static fb_event ev[64];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -448,17 +476,18 @@ test_illegal_transitions(void **state)
 		hues_result *res;
 		submit(lam, "road.pothole", id);
 		fb_advance(&env, id, cases[i].state, OLGA, lam);
-		const char *who = cases[i].caller == 0   ? lam
-		                  : cases[i].caller == 1 ? OLGA
-		                                         : COORD;
-		size_t      before = fb_outbox(&env, id, ev, 64);
-		const Hues__V1__Report *r = fb_get(&env, COORD, id, &res);
-		size_t nhistory = r->n_history;
+		const char             *who    = cases[i].caller == 0   ? lam
+		                                 : cases[i].caller == 1 ? OLGA
+		                                                        : COORD;
+		size_t                  before = fb_outbox(&env, id, ev, 64);
+		const Hues__V1__Report *r      = fb_get(&env, COORD, id, &res);
+		size_t                  nhistory = r->n_history;
 		hues_result_free(res);
 
 		int code = fb_do(&env, who, cases[i].step, id, NULL, &res);
 		if (code != HUES_FAILED_PRECONDITION ||
-		    strcmp(hues_result_reason(res), "ILLEGAL_TRANSITION") != 0) {
+		    strcmp(hues_result_reason(res), "ILLEGAL_TRANSITION") !=
+		        0) {
 			fail_msg("case %zu (step %d in state %d): %s (%s: %s), "
 			         "expected FAILED_PRECONDITION "
 			         "(ILLEGAL_TRANSITION)",
@@ -489,9 +518,9 @@ test_notes_required(void **state)
 		fb_step     step;
 		const char *field;
 	} need[] = {
-	    {FB_RESOLVE, "answer"},
-	    {FB_REQUEST_INFO, "question"},
-	    {FB_RETURN, "reason"},
+		{ FB_RESOLVE, "answer" },
+		{ FB_REQUEST_INFO, "question" },
+		{ FB_RETURN, "reason" },
 	};
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		assert_int_equal(fb_do(&env, OLGA, need[i].step, id, "", &res),
@@ -499,7 +528,8 @@ test_notes_required(void **state)
 		fb_expect_violation(res, need[i].field);
 		hues_result_free(res);
 		/* Blank counts as missing; 2001 characters is too long. */
-		assert_int_equal(fb_do(&env, OLGA, need[i].step, id, "  \n", &res),
+		assert_int_equal(
+		    fb_do(&env, OLGA, need[i].step, id, "  \n", &res),
 		    HUES_INVALID_ARGUMENT);
 		fb_expect_violation(res, need[i].field);
 		hues_result_free(res);
@@ -507,8 +537,8 @@ test_notes_required(void **state)
 	char *big = malloc(2002);
 	memset(big, 'a', 2001);
 	big[2001] = '\0';
-	assert_int_equal(
-	    fb_do(&env, OLGA, FB_RESOLVE, id, big, &res), HUES_INVALID_ARGUMENT);
+	assert_int_equal(fb_do(&env, OLGA, FB_RESOLVE, id, big, &res),
+	    HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "answer");
 	hues_result_free(res);
 	/* Invalid UTF-8 in a note. */
@@ -516,11 +546,56 @@ test_notes_required(void **state)
 	    HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "answer");
 	hues_result_free(res);
+	/* Internal notes and proof media are checked too. */
+	Hues__V1__ResolveRequest rr   = HUES__V1__RESOLVE_REQUEST__INIT;
+	Hues__V1__MediaRef       m    = HUES__V1__MEDIA_REF__INIT;
+	Hues__V1__MediaRef      *mp[] = { &m };
+	hues_call_opts           o    = fb_as(OLGA);
+	rr.id                         = id;
+	rr.answer                     = "Đã sửa";
+	rr.internal_note              = big;
+	assert_int_equal(
+	    hues_feedback_resolve(env.c, &rr, &o, &res), HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "internal_note");
+	hues_result_free(res);
+	rr.internal_note = "";
+	m.source_case    = HUES__V1__MEDIA_REF__SOURCE_URL;
+	m.url            = "http://insecure.example/a.jpg";
+	m.content_type   = "image/jpeg";
+	rr.proof         = mp;
+	rr.n_proof       = 1;
+	assert_int_equal(
+	    hues_feedback_resolve(env.c, &rr, &o, &res), HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "proof[0].url");
+	hues_result_free(res);
+	/* A public note on acknowledge: optional, at most 2000. */
+	assert_int_equal(fb_do(&env, OLGA, FB_ACKNOWLEDGE, id, big, &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "public_note");
+	hues_result_free(res);
 	free(big);
 	assert_int_equal(fb_state(&env, id), FB_ST(ACKNOWLEDGED));
+
+	/* The reporter's texts: a withdrawal reason, a comment. */
+	char w[FB_ID_LEN];
+	submit(mai, "road.pothole", w);
+	big = malloc(2002);
+	memset(big, 'r', 2001);
+	big[2001] = '\0';
+	assert_int_equal(
+	    fb_do(&env, mai, FB_WITHDRAW, w, big, &res), HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "reason");
+	hues_result_free(res);
+	free(big);
+	assert_int_equal(fb_do(&env, mai, FB_COMMENT, w, "bell \a", &res),
+	    HUES_INVALID_ARGUMENT);
+	fb_expect_violation(res, "text");
+	hues_result_free(res);
+	assert_int_equal(fb_state(&env, w), FB_ST(SUBMITTED));
 }
 
-/* ----- who may act ----------------------------------------------------------------- */
+/* ----- who may act
+ * ----------------------------------------------------------------- */
 
 static void
 test_roles_and_agencies(void **state)
@@ -532,7 +607,7 @@ test_roles_and_agencies(void **state)
 	submit(nga, "road.pothole", id);
 
 	/* Before triage a report is routed to no agency: no officer's. */
-	const fb_step early[] = {FB_RESOLVE, FB_ACKNOWLEDGE};
+	const fb_step early[] = { FB_RESOLVE, FB_ACKNOWLEDGE };
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(fb_do(&env, OLGA, early[i], id, NULL, &res),
 		    HUES_PERMISSION_DENIED);
@@ -541,9 +616,10 @@ test_roles_and_agencies(void **state)
 	}
 
 	/* Triage is the centre's. */
-	const char *not_coord[] = {nga, OLGA, fb_admin(&env)};
+	const char *not_coord[] = { nga, OLGA, fb_admin(&env) };
 	for (size_t i = 0; i < 3; i++) {
-		assert_int_equal(fb_do(&env, not_coord[i], FB_ACCEPT, id, NULL, &res),
+		assert_int_equal(
+		    fb_do(&env, not_coord[i], FB_ACCEPT, id, NULL, &res),
 		    HUES_PERMISSION_DENIED);
 		hues_result_free(res);
 	}
@@ -553,7 +629,7 @@ test_roles_and_agencies(void **state)
 	fb_must(&env, COORD, FB_ACCEPT, id, FB_ST(ACCEPTED));
 
 	/* The agency's work is its officers'. */
-	const fb_step work[] = {FB_ACKNOWLEDGE, FB_RETURN};
+	const fb_step work[] = { FB_ACKNOWLEDGE, FB_RETURN };
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(fb_do(&env, HANA, work[i], id, NULL, &res),
 		    HUES_PERMISSION_DENIED);
@@ -571,8 +647,8 @@ test_roles_and_agencies(void **state)
 	    FB_ST(ACKNOWLEDGED));
 	fb_must(&env, OLGA, FB_RESOLVE, id, FB_ST(RESOLVED));
 	/* Rating is the reporter's. */
-	assert_int_equal(fb_do(&env, fb_citizen(&env, "other"), FB_RATE_SATISFIED,
-	                     id, NULL, &res),
+	assert_int_equal(fb_do(&env, fb_citizen(&env, "other"),
+	                     FB_RATE_SATISFIED, id, NULL, &res),
 	    HUES_PERMISSION_DENIED);
 	fb_expect_status(res, HUES_PERMISSION_DENIED, "NOT_OWNER");
 	hues_result_free(res);
@@ -611,16 +687,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_main_path_to_closed),
-	    cmocka_unit_test(test_acknowledge_resolve_and_neutral_rating),
-	    cmocka_unit_test(test_reopen_and_acknowledge_again),
-	    cmocka_unit_test(test_reject_and_withdraw),
-	    cmocka_unit_test(test_triage_duplicate_agency_and_category),
-	    cmocka_unit_test(test_return_to_triage_from_each_state),
-	    cmocka_unit_test(test_start_work_from_need_info),
-	    cmocka_unit_test(test_illegal_transitions),
-	    cmocka_unit_test(test_notes_required),
-	    cmocka_unit_test(test_roles_and_agencies),
+		cmocka_unit_test(test_main_path_to_closed),
+		cmocka_unit_test(test_acknowledge_resolve_and_neutral_rating),
+		cmocka_unit_test(test_reopen_and_acknowledge_again),
+		cmocka_unit_test(test_reject_and_withdraw),
+		cmocka_unit_test(test_triage_duplicate_agency_and_category),
+		cmocka_unit_test(test_return_to_triage_from_each_state),
+		cmocka_unit_test(test_start_work_from_need_info),
+		cmocka_unit_test(test_illegal_transitions),
+		cmocka_unit_test(test_notes_required),
+		cmocka_unit_test(test_roles_and_agencies),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

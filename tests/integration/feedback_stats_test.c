@@ -24,8 +24,8 @@ static uint32_t nmade; /* reports made, in every state */
 
 /* Submits a report as USER and brings it to state. */
 static void
-make(const char *category, const char *ward, double lat, double lon,
-    int state, char id[FB_ID_LEN])
+make(const char *category, const char *ward, double lat, double lon, int state,
+    char id[FB_ID_LEN])
 {
 	fb_draft     d;
 	hues_result *res;
@@ -33,13 +33,13 @@ make(const char *category, const char *ward, double lat, double lon,
 	d.loc.ward_code = (char *) (ward != NULL ? ward : "");
 	assert_int_equal(
 	    fb_submit_draft(&env, fb_citizen(&env, USER), &d, &res), HUES_OK);
-	snprintf(id, FB_ID_LEN, "%s", hues_feedback_submit_report_response(res)->id);
+	snprintf(
+	    id, FB_ID_LEN, "%s", hues_feedback_submit_report_response(res)->id);
 	hues_result_free(res);
 	nmade++;
-	const char *agency = strcmp(category, "light.out") == 0 ? "hepco"
-	                     : strcmp(category, "water.leak") == 0
-	                         ? "huewaco"
-	                         : "so-gtvt";
+	const char *agency = strcmp(category, "light.out") == 0    ? "hepco"
+	                     : strcmp(category, "water.leak") == 0 ? "huewaco"
+	                                                           : "so-gtvt";
 	fb_advance(&env, id, state, fb_officer(&env, "off", agency),
 	    fb_citizen(&env, USER));
 }
@@ -49,15 +49,15 @@ static int
 setup(void **state)
 {
 	(void) state;
-	static const int states[] = {FB_ST(SUBMITTED), FB_ST(ACCEPTED),
-	    FB_ST(RESOLVED), FB_ST(CLOSED), FB_ST(REOPENED), FB_ST(REJECTED),
-	    FB_ST(NEED_INFO), FB_ST(RETURNED_TO_TRIAGE)};
+	static const int states[] = { FB_ST(SUBMITTED), FB_ST(ACCEPTED),
+		FB_ST(RESOLVED), FB_ST(CLOSED), FB_ST(REOPENED),
+		FB_ST(REJECTED), FB_ST(NEED_INFO), FB_ST(RETURNED_TO_TRIAGE) };
 	fb_start(&env, NULL);
 	for (int i = 0; i < 24; i++) {
 		char id[FB_ID_LEN];
-		make(i % 2 ? "light.out" : "road.pothole", i % 3 ? "vy-da" : NULL,
-		    16.40 + 0.01 * (i / 8), 107.50 + 0.01 * (i % 8), states[i % 8],
-		    id);
+		make(i % 2 ? "light.out" : "road.pothole",
+		    i % 3 ? "vy-da" : NULL, 16.40 + 0.01 * (i / 8),
+		    107.50 + 0.01 * (i % 8), states[i % 8], id);
 	}
 	return 0;
 }
@@ -70,7 +70,8 @@ teardown(void **state)
 	return 0;
 }
 
-/* ----- Stats ---------------------------------------------------------------------- */
+/* ----- Stats
+ * ---------------------------------------------------------------------- */
 
 static int
 stats(const char *agency, const char *category, const char *ward,
@@ -96,13 +97,15 @@ test_stats_rows(void **state)
 		make("water.leak", "an-cuu", 16.70, 107.30 + 0.01 * i,
 		    FB_ST(ACCEPTED), k[i]);
 	}
-	/* Three resolved and rated (satisfied, satisfied, neutral); one open. */
-	const fb_step rate[] = {FB_RATE_SATISFIED, FB_RATE_SATISFIED,
-	    FB_RATE_NEUTRAL};
+	/* Three resolved and rated (satisfied, satisfied, neutral); one open.
+	 */
+	const fb_step rate[] = { FB_RATE_SATISFIED, FB_RATE_SATISFIED,
+		FB_RATE_NEUTRAL };
 	for (int i = 0; i < 3; i++) {
 		fb_must(&env, tuan, FB_ACKNOWLEDGE, k[i], FB_ST(ACKNOWLEDGED));
 		fb_must(&env, tuan, FB_RESOLVE, k[i], FB_ST(RESOLVED));
-		fb_must(&env, fb_citizen(&env, USER), rate[i], k[i], FB_ST(CLOSED));
+		fb_must(
+		    &env, fb_citizen(&env, USER), rate[i], k[i], FB_ST(CLOSED));
 	}
 	char month[11];
 	fb_local_date(0, month);
@@ -134,7 +137,8 @@ test_stats_rows(void **state)
 	hues_result_free(res);
 
 	/* The same row through each filter; none outside them. */
-	assert_int_equal(stats("huewaco", "", "an-cuu", month, month, &res), HUES_OK);
+	assert_int_equal(
+	    stats("huewaco", "", "an-cuu", month, month, &res), HUES_OK);
 	s = hues_feedback_stats_response(res);
 	assert_int_equal(s->n_rows, 1);
 	assert_int_equal(s->rows[0]->received, 4);
@@ -150,13 +154,14 @@ test_stats_rows(void **state)
 	assert_int_equal(stats("", "water.leak", "", "", prev, &res), HUES_OK);
 	assert_int_equal(hues_feedback_stats_response(res)->n_rows, 0);
 	hues_result_free(res);
-	assert_int_equal(stats("so-gtvt", "water.leak", "", "", "", &res), HUES_OK);
+	assert_int_equal(
+	    stats("so-gtvt", "water.leak", "", "", "", &res), HUES_OK);
 	assert_int_equal(hues_feedback_stats_response(res)->n_rows, 0);
 	hues_result_free(res);
 
 	/* Each report is in exactly one row; rows are within their filter. */
 	assert_int_equal(stats("", "", "", "", "", &res), HUES_OK);
-	s = hues_feedback_stats_response(res);
+	s                 = hues_feedback_stats_response(res);
 	uint32_t received = 0;
 	for (size_t i = 0; i < s->n_rows; i++) {
 		assert_true(s->rows[i]->resolved <= s->rows[i]->received);
@@ -175,10 +180,12 @@ test_stats_rows(void **state)
 	/* A row where nothing was acknowledged, resolved or rated yet has
 	 * no percentages and no median: absent, not 0. */
 	char open[2][FB_ID_LEN];
-	make("drain.blocked", "tay-loc", 16.72, 107.30, FB_ST(ACCEPTED), open[0]);
-	make("drain.blocked", "tay-loc", 16.72, 107.31, FB_ST(SUBMITTED), open[1]);
+	make("drain.blocked", "tay-loc", 16.72, 107.30, FB_ST(ACCEPTED),
+	    open[0]);
+	make("drain.blocked", "tay-loc", 16.72, 107.31, FB_ST(SUBMITTED),
+	    open[1]);
 	assert_int_equal(stats("", "drain.blocked", "", "", "", &res), HUES_OK);
-	s = hues_feedback_stats_response(res);
+	s            = hues_feedback_stats_response(res);
 	uint32_t got = 0;
 	for (size_t i = 0; i < s->n_rows; i++) {
 		row = s->rows[i];
@@ -195,21 +202,22 @@ test_stats_rows(void **state)
 	hues_result_free(res);
 
 	/* Months are YYYY-MM. */
-	assert_int_equal(stats("", "", "", "2025-13", "", &res),
-	    HUES_INVALID_ARGUMENT);
+	assert_int_equal(
+	    stats("", "", "", "2025-13", "", &res), HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "from_month");
 	hues_result_free(res);
-	assert_int_equal(stats("", "", "", "", "March", &res),
-	    HUES_INVALID_ARGUMENT);
+	assert_int_equal(
+	    stats("", "", "", "", "March", &res), HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "to_month");
 	hues_result_free(res);
 }
 
-/* ----- ReadOutbox ------------------------------------------------------------------ */
+/* ----- ReadOutbox
+ * ------------------------------------------------------------------ */
 
 static int
-outbox_page(const char *token, int page_size, const char *page_token,
-    hues_result **res)
+outbox_page(
+    const char *token, int page_size, const char *page_token, hues_result **res)
 {
 	Hues__V1__ReadOutboxRequest r = HUES__V1__READ_OUTBOX_REQUEST__INIT;
 	hues_call_opts              o = fb_as(token);
@@ -230,13 +238,14 @@ test_read_outbox_pages(void **state)
 	assert_int_equal(hues_feedback_read_outbox_response(res)->n_events, 20);
 	hues_result_free(res);
 	assert_int_equal(outbox_page(fb_admin(&env), 500, "", &res), HUES_OK);
-	assert_int_equal(hues_feedback_read_outbox_response(res)->n_events, 100);
+	assert_int_equal(
+	    hues_feedback_read_outbox_response(res)->n_events, 100);
 	hues_result_free(res);
 
 	/* Pages of 7 while reports are filed: seq strictly increasing, every
 	 * event once, the new ones at the end. */
-	const char *gw  = fb_token_for(&env, "service", "notify", NULL, NULL);
-	char       *tok = strdup("");
+	const char *gw   = fb_token_for(&env, "service", "notify", NULL, NULL);
+	char       *tok  = strdup("");
 	uint64_t    last = 0;
 	size_t      n = 0, pages = 0, filed = 0;
 	do {
@@ -254,8 +263,9 @@ test_read_outbox_pages(void **state)
 		hues_result_free(res);
 		if (filed < 3) {
 			char id[FB_ID_LEN];
-			make("road.sign", NULL, 16.20, 107.70 + 0.01 * (double) filed,
-			    FB_ST(SUBMITTED), id);
+			make("road.sign", NULL, 16.20,
+			    107.70 + 0.01 * (double) filed, FB_ST(SUBMITTED),
+			    id);
 			filed++;
 		}
 		assert_true(++pages < 1000);
@@ -269,22 +279,23 @@ test_read_outbox_pages(void **state)
 	assert_int_equal(outbox_page(fb_citizen(&env, USER), 0, "", &res),
 	    HUES_PERMISSION_DENIED);
 	hues_result_free(res);
-	assert_int_equal(outbox_page(fb_officer(&env, "off", "hepco"), 0, "", &res),
+	assert_int_equal(
+	    outbox_page(fb_officer(&env, "off", "hepco"), 0, "", &res),
 	    HUES_PERMISSION_DENIED);
 	hues_result_free(res);
-	assert_int_equal(outbox_page(fb_token_for(&env, "service", "notify", NULL,
-	                                 USER),
-	                     0, "", &res),
+	assert_int_equal(
+	    outbox_page(fb_token_for(&env, "service", "notify", NULL, USER), 0,
+	        "", &res),
 	    HUES_PERMISSION_DENIED);
 	hues_result_free(res);
 	assert_int_equal(outbox_page(NULL, 0, "", &res), HUES_UNAUTHENTICATED);
 	hues_result_free(res);
-	assert_int_equal(outbox_page(fb_coord(&env), -1, "", &res),
-	    HUES_INVALID_ARGUMENT);
+	assert_int_equal(
+	    outbox_page(fb_coord(&env), -1, "", &res), HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "page_size");
 	hues_result_free(res);
-	assert_int_equal(outbox_page(fb_coord(&env), 0, "zzz", &res),
-	    HUES_INVALID_ARGUMENT);
+	assert_int_equal(
+	    outbox_page(fb_coord(&env), 0, "zzz", &res), HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "page_token");
 	hues_result_free(res);
 }
@@ -293,8 +304,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_stats_rows),
-	    cmocka_unit_test(test_read_outbox_pages),
+		cmocka_unit_test(test_stats_rows),
+		cmocka_unit_test(test_read_outbox_pages),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -59,7 +59,8 @@ id_well_formed(const char *id)
 	return true;
 }
 
-/* ----- SubmitReport ----------------------------------------------------------- */
+/* ----- SubmitReport
+ * ----------------------------------------------------------- */
 
 static void
 test_submit_report_response_and_stored_report(void **state)
@@ -79,7 +80,7 @@ test_submit_report_response_and_stored_report(void **state)
 
 	int64_t before = (int64_t) time(NULL);
 	assert_int_equal(fb_submit_draft(&env, alice, &d, &res), HUES_OK);
-	int64_t after = (int64_t) time(NULL);
+	int64_t                               after = (int64_t) time(NULL);
 	const Hues__V1__SubmitReportResponse *r =
 	    hues_feedback_submit_report_response(res);
 	assert_true(id_well_formed(r->id));
@@ -110,12 +111,12 @@ test_submit_report_response_and_stored_report(void **state)
 	assert_string_equal(rep->location->address, d.loc.address);
 	assert_string_equal(rep->location->ward_code, "phu-hoi");
 	assert_int_equal(rep->n_media, 2);
-	assert_int_equal(rep->media[0]->source_case,
-	    HUES__V1__MEDIA_REF__SOURCE_URL);
+	assert_int_equal(
+	    rep->media[0]->source_case, HUES__V1__MEDIA_REF__SOURCE_URL);
 	assert_string_equal(rep->media[0]->url, d.media[0].url);
 	assert_string_equal(rep->media[0]->content_type, "image/jpeg");
-	assert_int_equal(rep->media[1]->source_case,
-	    HUES__V1__MEDIA_REF__SOURCE_MEDIA_ID);
+	assert_int_equal(
+	    rep->media[1]->source_case, HUES__V1__MEDIA_REF__SOURCE_MEDIA_ID);
 	assert_string_equal(rep->media[1]->media_id, "upload_42-b");
 	assert_string_equal(rep->media[1]->content_type, "video/mp4");
 	assert_int_equal(rep->n_attributes, 2);
@@ -184,7 +185,7 @@ test_submit_report_callers(void **state)
 	assert_string_equal(rep->reporter, "");
 	hues_result_free(got);
 	/* Nobody owns it: nobody withdraws, comments or rates it. */
-	const fb_step mine[] = {FB_WITHDRAW, FB_COMMENT, FB_RATE_SATISFIED};
+	const fb_step mine[] = { FB_WITHDRAW, FB_COMMENT, FB_RATE_SATISFIED };
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(fb_do(&env, fb_citizen(&env, "alice"), mine[i],
 		                     anon, NULL, &res),
@@ -200,8 +201,9 @@ test_submit_report_callers(void **state)
 	hues_result_free(res);
 
 	/* Staff, and gateways acting as themselves, file no reports. */
-	const char *no[] = {fb_officer(&env, "olga", "so-gtvt"), fb_coord(&env),
-	    fb_admin(&env), fb_token_for(&env, "service", "gw-1", NULL, NULL)};
+	const char *no[] = { fb_officer(&env, "olga", "so-gtvt"),
+		fb_coord(&env), fb_admin(&env),
+		fb_token_for(&env, "service", "gw-1", NULL, NULL) };
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
 		assert_int_equal(fb_submit_draft(&env, no[i], &d, &res),
 		    HUES_PERMISSION_DENIED);
@@ -231,7 +233,8 @@ test_submit_report_idempotency_key(void **state)
 	hues_result *res;
 	char         first[FB_ID_LEN], other[FB_ID_LEN];
 	fb_start(&e, NULL);
-	const char *alice = fb_citizen(&e, "alice"), *bob = fb_citizen(&e, "bob");
+	const char *alice = fb_citizen(&e, "alice"),
+	           *bob   = fb_citizen(&e, "bob");
 
 	fb_draft_init(&d, "road.pothole", 16.46, 107.59);
 	d.req.idempotency_key = "app-7f3a-0001";
@@ -239,7 +242,8 @@ test_submit_report_idempotency_key(void **state)
 	assert_false(hues_feedback_submit_report_response(res)->replayed);
 	snprintf(first, sizeof(first), "%s",
 	    hues_feedback_submit_report_response(res)->id);
-	int64_t ack_by = hues_feedback_submit_report_response(res)->acknowledge_by;
+	int64_t ack_by =
+	    hues_feedback_submit_report_response(res)->acknowledge_by;
 	hues_result_free(res);
 
 	/* The retry, even with another body, returns the first report. */
@@ -265,7 +269,8 @@ test_submit_report_idempotency_key(void **state)
 	/* Durable: the key survives a restart. */
 	fb_restart(&e, false, NULL);
 	assert_int_equal(fb_submit_draft(&e, alice, &d, &res), HUES_OK);
-	assert_string_equal(hues_feedback_submit_report_response(res)->id, first);
+	assert_string_equal(
+	    hues_feedback_submit_report_response(res)->id, first);
 	assert_true(hues_feedback_submit_report_response(res)->replayed);
 	hues_result_free(res);
 	assert_int_equal(fb_count_mine(&e, alice), 1);
@@ -275,8 +280,8 @@ test_submit_report_idempotency_key(void **state)
 	d.req.idempotency_key = "app-7f3a-0002";
 	assert_int_equal(fb_submit_draft(&e, alice, &d, &res), HUES_OK);
 	assert_false(hues_feedback_submit_report_response(res)->replayed);
-	assert_true(strcmp(hues_feedback_submit_report_response(res)->id,
-	                other) > 0);
+	assert_true(
+	    strcmp(hues_feedback_submit_report_response(res)->id, other) > 0);
 	hues_result_free(res);
 	assert_int_equal(fb_count_mine(&e, alice), 2);
 
@@ -284,17 +289,46 @@ test_submit_report_idempotency_key(void **state)
 	d.req.idempotency_key = "app-7f3a-0001";
 	const char *gw = fb_token_for(&e, "service", "gw-1", NULL, "alice");
 	assert_int_equal(fb_submit_draft(&e, gw, &d, &res), HUES_OK);
-	assert_string_equal(hues_feedback_submit_report_response(res)->id, first);
+	assert_string_equal(
+	    hues_feedback_submit_report_response(res)->id, first);
 	assert_true(hues_feedback_submit_report_response(res)->replayed);
 	hues_result_free(res);
+
+	/* The same key many times at once: one report, the rest replays. */
+	enum { K = 10 };
+	ht_async a[K];
+	d.req.idempotency_key = "app-7f3a-burst";
+	for (int i = 0; i < K; i++) {
+		hues_call_opts o = fb_as(bob);
+		ht_async_init(&a[i]);
+		assert_int_equal(hues_feedback_submit_report_async(
+		                     e.c, &d.req, &o, ht_async_done, &a[i]),
+		    HUES_OK);
+	}
+	char burst[FB_ID_LEN] = "";
+	int  fresh            = 0;
+	for (int i = 0; i < K; i++) {
+		res = ht_async_wait(&a[i]);
+		assert_int_equal(hues_result_code(res), HUES_OK);
+		const Hues__V1__SubmitReportResponse *b =
+		    hues_feedback_submit_report_response(res);
+		fresh += !b->replayed;
+		if (burst[0] == '\0') {
+			snprintf(burst, sizeof(burst), "%s", b->id);
+		}
+		assert_string_equal(b->id, burst);
+		hues_result_free(res);
+	}
+	assert_int_equal(fresh, 1);
+	assert_int_equal(fb_count_mine(&e, bob), 2);
 
 	/* At most 128 printable ASCII bytes. */
 	char long_key[130];
 	memset(long_key, 'k', 129);
 	long_key[129]         = '\0';
 	d.req.idempotency_key = long_key;
-	assert_int_equal(fb_submit_draft(&e, alice, &d, &res),
-	    HUES_INVALID_ARGUMENT);
+	assert_int_equal(
+	    fb_submit_draft(&e, alice, &d, &res), HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "idempotency_key");
 	hues_result_free(res);
 	fb_stop(&e);
@@ -304,7 +338,8 @@ static void
 test_submit_report_nearby(void **state)
 {
 	(void) state;
-	const char  *alice = fb_citizen(&env, "an"), *bob = fb_citizen(&env, "binh");
+	const char *alice = fb_citizen(&env, "an"),
+	           *bob   = fb_citizen(&env, "binh");
 	double       lat, lon, la, lo;
 	char         first[FB_ID_LEN], light[FB_ID_LEN], far[FB_ID_LEN];
 	fb_draft     d;
@@ -329,8 +364,8 @@ test_submit_report_nearby(void **state)
 	assert_string_equal(r->nearby[0]->title, d.req.title);
 	assert_int_equal(r->nearby[0]->state, FB_ST(SUBMITTED));
 	assert_true(r->nearby[0]->submitted_at > 0);
-	assert_float_equal(r->nearby[0]->distance_m,
-	    fb_distance_m(lat, lon, la, lo), 1.0);
+	assert_float_equal(
+	    r->nearby[0]->distance_m, fb_distance_m(lat, lon, la, lo), 1.0);
 	hues_result_free(res);
 
 	/* Up to 5, nearest first, open ones only: around a fresh spot, 7
@@ -348,7 +383,8 @@ test_submit_report_nearby(void **state)
 	assert_int_equal(r->n_nearby, 5);
 	for (size_t i = 0; i < 5; i++) {
 		assert_string_equal(r->nearby[i]->id, ids[i + 1]);
-		assert_float_equal(r->nearby[i]->distance_m, 30.0 * (i + 2), 1.0);
+		assert_float_equal(
+		    r->nearby[i]->distance_m, 30.0 * (i + 2), 1.0);
 	}
 	hues_result_free(res);
 
@@ -359,7 +395,8 @@ test_submit_report_nearby(void **state)
 	fb_offset(lat, lon, 260, 0, &la, &lo);
 	fb_draft_init(&d, "road.pothole", la, lo);
 	assert_int_equal(fb_submit_draft(&env, bob, &d, &res), HUES_OK);
-	assert_int_equal(hues_feedback_submit_report_response(res)->n_nearby, 0);
+	assert_int_equal(
+	    hues_feedback_submit_report_response(res)->n_nearby, 0);
 	hues_result_free(res);
 }
 
@@ -367,10 +404,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_submit_report_response_and_stored_report),
-	    cmocka_unit_test(test_submit_report_callers),
-	    cmocka_unit_test(test_submit_report_idempotency_key),
-	    cmocka_unit_test(test_submit_report_nearby),
+		cmocka_unit_test(test_submit_report_response_and_stored_report),
+		cmocka_unit_test(test_submit_report_callers),
+		cmocka_unit_test(test_submit_report_idempotency_key),
+		cmocka_unit_test(test_submit_report_nearby),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -23,7 +23,8 @@
 #define EARTH_RADIUS_M 6371008.8
 #define PI             3.14159265358979323846
 
-/* ----- server and tokens --------------------------------------------------- */
+/* ----- server and tokens ---------------------------------------------------
+ */
 
 static void
 start_args(fb_env *e, const char *reuse_dir, const char *const *args)
@@ -37,7 +38,7 @@ start_args(fb_env *e, const char *reuse_dir, const char *const *args)
 	}
 	argv[n] = NULL;
 	ht_server_start_in(&e->srv, reuse_dir, argv);
-	hues_client_opts o = {.max_attempts = 1, .timeout_ms = 20000};
+	hues_client_opts o = { .max_attempts = 1, .timeout_ms = 20000 };
 	e->c               = ht_client(&e->srv, &o);
 }
 
@@ -46,7 +47,8 @@ fb_start(fb_env *e, const char *const *args)
 {
 	memset(e, 0, sizeof(*e));
 	start_args(e, NULL, args);
-	snprintf(e->secret, sizeof(e->secret), "%s/jwt-secret", e->srv.data_dir);
+	snprintf(
+	    e->secret, sizeof(e->secret), "%s/jwt-secret", e->srv.data_dir);
 }
 
 void
@@ -85,16 +87,16 @@ fb_token_for(fb_env *e, const char *role, const char *sub, const char *agency,
 		}
 	}
 	assert_true(e->ntokens < sizeof(e->tokens) / sizeof(e->tokens[0]));
-	auth_mint_opts o = {.alg = AUTH_ALG_HS256,
-	    .key_path        = e->secret,
-	    .kid             = "local",
-	    .ttl_s           = 3600,
-	    .sub             = sub,
-	    .role            = role,
-	    .agency          = agency,
-	    .obo             = obo};
-	char  err[256];
-	char *tok = NULL;
+	auth_mint_opts o = { .alg = AUTH_ALG_HS256,
+		.key_path         = e->secret,
+		.kid              = "local",
+		.ttl_s            = 3600,
+		.sub              = sub,
+		.role             = role,
+		.agency           = agency,
+		.obo              = obo };
+	char           err[256];
+	char          *tok = NULL;
 	if (auth_mint(&o, err, sizeof(err), &tok) != HUES_OK) {
 		fail_msg("cannot mint a test token: %s", err);
 	}
@@ -130,11 +132,12 @@ fb_admin(fb_env *e)
 hues_call_opts
 fb_as(const char *token)
 {
-	hues_call_opts o = {.bearer_token = token};
+	hues_call_opts o = { .bearer_token = token };
 	return o;
 }
 
-/* ----- drafts --------------------------------------------------------------- */
+/* ----- drafts ---------------------------------------------------------------
+ */
 
 void
 fb_draft_no_attrs(fb_draft *d)
@@ -148,14 +151,14 @@ fb_draft_attr(fb_draft *d, const char *code, const char *v1, const char *v2)
 	size_t i = d->req.n_attributes;
 	assert_true(i < 8);
 	hues__v1__attribute_value__init(&d->attr[i]);
-	d->attr[i].code      = (char *) code;
-	d->vals[i][0]        = (char *) v1;
-	d->vals[i][1]        = (char *) v2;
-	d->attr[i].values    = d->vals[i];
-	d->attr[i].n_values  = v2 != NULL ? 2 : v1 != NULL ? 1 : 0;
-	d->attrp[i]          = &d->attr[i];
-	d->req.attributes    = d->attrp;
-	d->req.n_attributes  = i + 1;
+	d->attr[i].code     = (char *) code;
+	d->vals[i][0]       = (char *) v1;
+	d->vals[i][1]       = (char *) v2;
+	d->attr[i].values   = d->vals[i];
+	d->attr[i].n_values = v2 != NULL ? 2 : v1 != NULL ? 1 : 0;
+	d->attrp[i]         = &d->attr[i];
+	d->req.attributes   = d->attrp;
+	d->req.n_attributes = i + 1;
 }
 
 void
@@ -185,16 +188,17 @@ fb_draft_init(fb_draft *d, const char *category, double lat, double lon)
 	hues__v1__submit_report_request__init(&d->req);
 	hues__v1__location__init(&d->loc);
 	hues__v1__geo_point__init(&d->pt);
-	d->pt.latitude      = lat;
-	d->pt.longitude     = lon;
-	d->loc.point        = &d->pt;
-	d->loc.address      = "12 Lê Lợi, Huế";
-	d->req.location     = &d->loc;
-	d->req.category     = (char *) category;
-	d->req.title        = "Ổ gà sâu giữa đường";
-	d->req.description  = "Ổ gà rộng khoảng nửa mét, xe máy dễ ngã khi "
-	                      "trời mưa.\nĐề nghị sửa gấp.";
-	fb_draft_media(d, "https://cdn.example.vn/hue/a1.jpg", NULL, "image/jpeg");
+	d->pt.latitude  = lat;
+	d->pt.longitude = lon;
+	d->loc.point    = &d->pt;
+	d->loc.address  = "12 Lê Lợi, Huế";
+	d->req.location = &d->loc;
+	d->req.category = (char *) category;
+	d->req.title    = "Ổ gà sâu giữa đường";
+	d->req.description = "Ổ gà rộng khoảng nửa mét, xe máy dễ ngã khi "
+	                     "trời mưa.\nĐề nghị sửa gấp.";
+	fb_draft_media(
+	    d, "https://cdn.example.vn/hue/a1.jpg", NULL, "image/jpeg");
 	/* The required attributes of the default catalog's categories. */
 	if (strcmp(category, "road.pothole") == 0) {
 		fb_draft_attr(d, "size", "medium", NULL);
@@ -242,7 +246,8 @@ fb_submit(fb_env *e, const char *token, const char *category, double lat,
 	hues_result_free(res);
 }
 
-/* ----- workflow ------------------------------------------------------------ */
+/* ----- workflow ------------------------------------------------------------
+ */
 
 int
 fb_do(fb_env *e, const char *token, fb_step step, const char *id,
@@ -258,30 +263,34 @@ fb_do(fb_env *e, const char *token, fb_step step, const char *id,
 	case FB_ACCEPT:
 	case FB_REJECT: {
 		Hues__V1__TriageRequest r = HUES__V1__TRIAGE_REQUEST__INIT;
-		r.id       = i;
-		r.decision = step == FB_ACCEPT
-		                 ? HUES__V1__TRIAGE_DECISION__TRIAGE_DECISION_ACCEPT
-		                 : HUES__V1__TRIAGE_DECISION__TRIAGE_DECISION_REJECT;
+		r.id                      = i;
+		r.decision =
+		    step == FB_ACCEPT
+		        ? HUES__V1__TRIAGE_DECISION__TRIAGE_DECISION_ACCEPT
+		        : HUES__V1__TRIAGE_DECISION__TRIAGE_DECISION_REJECT;
 		if (step == FB_REJECT) {
-			r.public_note = n != NULL ? n : "Không thuộc phạm vi xử lý";
+			r.public_note =
+			    n != NULL ? n : "Không thuộc phạm vi xử lý";
 		}
 		r.internal_note = "triage note (staff only)";
-		code = hues_feedback_triage(e->c, &r, &o, &res);
+		code            = hues_feedback_triage(e->c, &r, &o, &res);
 		break;
 	}
 	case FB_ACKNOWLEDGE: {
-		Hues__V1__AcknowledgeRequest r = HUES__V1__ACKNOWLEDGE_REQUEST__INIT;
+		Hues__V1__AcknowledgeRequest r =
+		    HUES__V1__ACKNOWLEDGE_REQUEST__INIT;
 		r.id            = i;
 		r.public_note   = n != NULL ? n : "";
 		r.internal_note = "ack note (staff only)";
-		code = hues_feedback_acknowledge(e->c, &r, &o, &res);
+		code            = hues_feedback_acknowledge(e->c, &r, &o, &res);
 		break;
 	}
 	case FB_START_WORK: {
-		Hues__V1__StartWorkRequest r = HUES__V1__START_WORK_REQUEST__INIT;
+		Hues__V1__StartWorkRequest r =
+		    HUES__V1__START_WORK_REQUEST__INIT;
 		r.id          = i;
 		r.public_note = n != NULL ? n : "";
-		code = hues_feedback_start_work(e->c, &r, &o, &res);
+		code          = hues_feedback_start_work(e->c, &r, &o, &res);
 		break;
 	}
 	case FB_REQUEST_INFO: {
@@ -289,15 +298,15 @@ fb_do(fb_env *e, const char *token, fb_step step, const char *id,
 		    HUES__V1__REQUEST_INFO_REQUEST__INIT;
 		r.id       = i;
 		r.question = n != NULL ? n : "Ổ gà nằm ở làn đường nào?";
-		code = hues_feedback_request_info(e->c, &r, &o, &res);
+		code       = hues_feedback_request_info(e->c, &r, &o, &res);
 		break;
 	}
 	case FB_RESOLVE: {
 		Hues__V1__ResolveRequest r = HUES__V1__RESOLVE_REQUEST__INIT;
-		r.id            = i;
-		r.answer        = n != NULL ? n : "Đã vá ổ gà ngày hôm nay.";
+		r.id                       = i;
+		r.answer = n != NULL ? n : "Đã vá ổ gà ngày hôm nay.";
 		r.internal_note = "resolve note (staff only)";
-		code = hues_feedback_resolve(e->c, &r, &o, &res);
+		code            = hues_feedback_resolve(e->c, &r, &o, &res);
 		break;
 	}
 	case FB_RETURN: {
@@ -305,19 +314,20 @@ fb_do(fb_env *e, const char *token, fb_step step, const char *id,
 		    HUES__V1__RETURN_TO_TRIAGE_REQUEST__INIT;
 		r.id     = i;
 		r.reason = n != NULL ? n : "Đường do thành phố quản lý.";
-		code = hues_feedback_return_to_triage(e->c, &r, &o, &res);
+		code     = hues_feedback_return_to_triage(e->c, &r, &o, &res);
 		break;
 	}
 	case FB_WITHDRAW: {
 		Hues__V1__WithdrawRequest r = HUES__V1__WITHDRAW_REQUEST__INIT;
-		r.id     = i;
-		r.reason = n != NULL ? n : "Đã tự sửa";
+		r.id                        = i;
+		r.reason                    = n != NULL ? n : "Đã tự sửa";
 		code = hues_feedback_withdraw(e->c, &r, &o, &res);
 		break;
 	}
 	case FB_COMMENT: {
-		Hues__V1__AddCommentRequest r = HUES__V1__ADD_COMMENT_REQUEST__INIT;
-		r.id   = i;
+		Hues__V1__AddCommentRequest r =
+		    HUES__V1__ADD_COMMENT_REQUEST__INIT;
+		r.id = i;
 		r.text = n != NULL ? n : "Làn bên phải, gần cột điện số 14.";
 		code = hues_feedback_add_comment(e->c, &r, &o, &res);
 		break;
@@ -326,12 +336,12 @@ fb_do(fb_env *e, const char *token, fb_step step, const char *id,
 	case FB_RATE_NEUTRAL:
 	case FB_RATE_DISSATISFIED: {
 		Hues__V1__RateRequest r = HUES__V1__RATE_REQUEST__INIT;
-		r.id      = i;
+		r.id                    = i;
 		r.rating  = step == FB_RATE_SATISFIED ? FB_RATE(SATISFIED)
 		            : step == FB_RATE_NEUTRAL ? FB_RATE(NEUTRAL)
 		                                      : FB_RATE(DISSATISFIED);
 		r.comment = n != NULL ? n : "";
-		code = hues_feedback_rate(e->c, &r, &o, &res);
+		code      = hues_feedback_rate(e->c, &r, &o, &res);
 		break;
 	}
 	}
@@ -356,13 +366,13 @@ fb_step_report(const hues_result *res)
 	return r != NULL ? r->report : NULL;
 }
 
-static const char *const step_names[] = {"accept", "reject", "acknowledge",
-    "start_work", "request_info", "resolve", "return_to_triage", "withdraw",
-    "comment", "rate satisfied", "rate neutral", "rate dissatisfied"};
+static const char *const step_names[] = { "accept", "reject", "acknowledge",
+	"start_work", "request_info", "resolve", "return_to_triage", "withdraw",
+	"comment", "rate satisfied", "rate neutral", "rate dissatisfied" };
 
 void
-fb_must(fb_env *e, const char *token, fb_step step, const char *id,
-    int want_state)
+fb_must(
+    fb_env *e, const char *token, fb_step step, const char *id, int want_state)
 {
 	hues_result *res;
 	int          code = fb_do(e, token, step, id, NULL, &res);
@@ -375,8 +385,8 @@ fb_must(fb_env *e, const char *token, fb_step step, const char *id,
 	assert_non_null(r);
 	assert_string_equal(r->id, id);
 	if ((int) r->state != want_state) {
-		fail_msg("%s of %s: state %d, expected %d", step_names[step], id,
-		    r->state, want_state);
+		fail_msg("%s of %s: state %d, expected %d", step_names[step],
+		    id, r->state, want_state);
 	}
 	hues_result_free(res);
 }
@@ -454,8 +464,8 @@ fb_state(fb_env *e, const char *id)
 }
 
 void
-fb_expect_last_history(const Hues__V1__Report *r, int action, int from,
-    int to, int role)
+fb_expect_last_history(
+    const Hues__V1__Report *r, int action, int from, int to, int role)
 {
 	assert_true(r->n_history > 0);
 	const Hues__V1__HistoryEntry *h = r->history[r->n_history - 1];
@@ -469,7 +479,8 @@ fb_expect_last_history(const Hues__V1__Report *r, int action, int from,
 	assert_true(h->at > 0);
 }
 
-/* ----- outbox --------------------------------------------------------------- */
+/* ----- outbox ---------------------------------------------------------------
+ */
 
 size_t
 fb_outbox(fb_env *e, const char *report_id, fb_event *out, size_t cap)
@@ -480,8 +491,9 @@ fb_outbox(fb_env *e, const char *report_id, fb_event *out, size_t cap)
 	uint64_t       last  = 0;
 	for (int pages = 0;; pages++) {
 		assert_true(pages < 10000);
-		Hues__V1__ReadOutboxRequest r = HUES__V1__READ_OUTBOX_REQUEST__INIT;
-		hues_result                *res;
+		Hues__V1__ReadOutboxRequest r =
+		    HUES__V1__READ_OUTBOX_REQUEST__INIT;
+		hues_result *res;
 		r.page_size  = 100;
 		r.page_token = token;
 		int code     = hues_feedback_read_outbox(e->c, &r, &o, &res);
@@ -501,19 +513,19 @@ fb_outbox(fb_env *e, const char *report_id, fb_event *out, size_t cap)
 				continue;
 			}
 			if (n < cap) {
-				fb_event *f  = &out[n];
-				f->seq       = ev->seq;
-				f->at        = ev->at;
-				f->kind      = ev->kind;
-				f->audience  = ev->audience;
-				f->from      = ev->from;
-				f->to        = ev->to;
-				snprintf(f->report_id, sizeof(f->report_id), "%s",
-				    ev->report_id);
+				fb_event *f = &out[n];
+				f->seq      = ev->seq;
+				f->at       = ev->at;
+				f->kind     = ev->kind;
+				f->audience = ev->audience;
+				f->from     = ev->from;
+				f->to       = ev->to;
+				snprintf(f->report_id, sizeof(f->report_id),
+				    "%s", ev->report_id);
 				snprintf(f->agency, sizeof(f->agency), "%s",
 				    ev->agency);
-				snprintf(f->recipient, sizeof(f->recipient), "%s",
-				    ev->recipient);
+				snprintf(f->recipient, sizeof(f->recipient),
+				    "%s", ev->recipient);
 			}
 			n++;
 		}
@@ -534,17 +546,20 @@ fb_expect_events(const fb_event *ev, size_t n, int kind, int from, int to,
 {
 	unsigned seen = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (ev[i].kind != kind || ev[i].from != from || ev[i].to != to) {
-			fail_msg("event %zu of %s: kind %d %d->%d, expected kind "
-			         "%d %d->%d",
-			    i, ev[i].report_id, ev[i].kind, ev[i].from, ev[i].to,
-			    kind, from, to);
+		if (ev[i].kind != kind || ev[i].from != from ||
+		    ev[i].to != to) {
+			fail_msg(
+			    "event %zu of %s: kind %d %d->%d, expected kind "
+			    "%d %d->%d",
+			    i, ev[i].report_id, ev[i].kind, ev[i].from,
+			    ev[i].to, kind, from, to);
 		}
 		unsigned bit = 1u << ev[i].audience;
 		if ((seen & bit) != 0 || (audiences & bit) == 0) {
 			fail_msg("event %zu of %s (kind %d): audience %d is "
 			         "repeated or not expected (expected set 0x%x)",
-			    i, ev[i].report_id, kind, ev[i].audience, audiences);
+			    i, ev[i].report_id, kind, ev[i].audience,
+			    audiences);
 		}
 		seen |= bit;
 		if (ev[i].audience == FB_AUD(REPORTER) && reporter != NULL) {
@@ -556,12 +571,13 @@ fb_expect_events(const fb_event *ev, size_t n, int kind, int from, int to,
 		assert_true(ev[i].at > 0);
 	}
 	if (seen != audiences) {
-		fail_msg("events of kind %d: audiences 0x%x, expected 0x%x", kind,
-		    seen, audiences);
+		fail_msg("events of kind %d: audiences 0x%x, expected 0x%x",
+		    kind, seen, audiences);
 	}
 }
 
-/* ----- statuses --------------------------------------------------------------- */
+/* ----- statuses
+ * --------------------------------------------------------------- */
 
 bool
 fb_has_violation(const hues_result *res, const char *field)
@@ -608,21 +624,22 @@ fb_expect_status(const hues_result *res, int code, const char *reason)
 	}
 }
 
-/* ----- geometry and dates ----------------------------------------------------- */
+/* ----- geometry and dates
+ * ----------------------------------------------------- */
 
 double
 fb_distance_m(double lat1, double lon1, double lat2, double lon2)
 {
 	double p1 = lat1 * PI / 180, p2 = lat2 * PI / 180;
 	double dp = (lat2 - lat1) * PI / 180, dl = (lon2 - lon1) * PI / 180;
-	double a  = sin(dp / 2) * sin(dp / 2) +
+	double a = sin(dp / 2) * sin(dp / 2) +
 	           cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
 	return 2 * EARTH_RADIUS_M * asin(sqrt(a));
 }
 
 void
-fb_offset(double lat, double lon, double dn, double de, double *olat,
-    double *olon)
+fb_offset(
+    double lat, double lon, double dn, double de, double *olat, double *olon)
 {
 	*olat = lat + dn / EARTH_RADIUS_M * 180 / PI;
 	*olon = lon + de / (EARTH_RADIUS_M * cos(lat * PI / 180)) * 180 / PI;
@@ -632,7 +649,7 @@ void
 fb_geohash(double lat, double lon, unsigned prec, char *out)
 {
 	static const char b32[] = "0123456789bcdefghjkmnpqrstuvwxyz";
-	double lo[2] = {-180, -90}, hi[2] = {180, 90}, v[2] = {lon, lat};
+	double lo[2] = { -180, -90 }, hi[2] = { 180, 90 }, v[2] = { lon, lat };
 	unsigned bit = 0, ch = 0, k = 0, n = 0;
 	while (n < prec) {
 		double mid = (lo[k] + hi[k]) / 2;

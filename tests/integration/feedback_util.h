@@ -91,8 +91,8 @@ void fb_draft_media(fb_draft *d, const char *url, const char *media_id,
     const char *content_type);
 /* Drops every attribute, or adds one (values: one or two strings). */
 void fb_draft_no_attrs(fb_draft *d);
-void fb_draft_attr(fb_draft *d, const char *code, const char *v1,
-    const char *v2);
+void fb_draft_attr(
+    fb_draft *d, const char *code, const char *v1, const char *v2);
 
 /* SubmitReport of d as token; returns the code, *out the result. */
 int fb_submit_draft(
@@ -105,15 +105,15 @@ void fb_submit(fb_env *e, const char *token, const char *category, double lat,
 
 /* Workflow steps, by the method that takes them. */
 typedef enum fb_step {
-	FB_ACCEPT,      /* Triage ACCEPT, agency from the routing table */
-	FB_REJECT,      /* Triage REJECT with a reason */
+	FB_ACCEPT, /* Triage ACCEPT, agency from the routing table */
+	FB_REJECT, /* Triage REJECT with a reason */
 	FB_ACKNOWLEDGE,
 	FB_START_WORK,
 	FB_REQUEST_INFO, /* with a question */
 	FB_RESOLVE,      /* with an answer */
 	FB_RETURN,       /* ReturnToTriage with a reason */
 	FB_WITHDRAW,
-	FB_COMMENT,      /* AddComment */
+	FB_COMMENT, /* AddComment */
 	FB_RATE_SATISFIED,
 	FB_RATE_NEUTRAL,
 	FB_RATE_DISSATISFIED,
@@ -131,8 +131,8 @@ int fb_do(fb_env *e, const char *token, fb_step step, const char *id,
 const Hues__V1__Report *fb_step_report(const hues_result *res);
 
 /* fb_do() that asserts OK and the state the report is in afterwards. */
-void fb_must(fb_env *e, const char *token, fb_step step, const char *id,
-    int want_state);
+void fb_must(
+    fb_env *e, const char *token, fb_step step, const char *id, int want_state);
 
 /*
  * Brings a submitted report to state along the shortest legal path:
@@ -151,8 +151,8 @@ const Hues__V1__Report *fb_get(
 int fb_state(fb_env *e, const char *id);
 
 /* The last history entry, asserted to be (action, from, to, role). */
-void fb_expect_last_history(const Hues__V1__Report *r, int action, int from,
-    int to, int role);
+void fb_expect_last_history(
+    const Hues__V1__Report *r, int action, int from, int to, int role);
 
 /* An outbox event, copied out of its result. */
 typedef struct fb_event {
@@ -174,8 +174,8 @@ size_t fb_outbox(fb_env *e, const char *report_id, fb_event *out, size_t cap);
 /* Asserts that ev[0 .. n-1] are exactly one event of kind, from -> to,
  * per audience of the set; a REPORTER event names reporter as recipient
  * (NULL: not checked) and AGENCY events name agency (NULL: not checked). */
-void fb_expect_events(const fb_event *ev, size_t n, int kind, int from,
-    int to, unsigned audiences, const char *reporter, const char *agency);
+void fb_expect_events(const fb_event *ev, size_t n, int kind, int from, int to,
+    unsigned audiences, const char *reporter, const char *agency);
 
 /* Whether res carries a violation on field, and asserting forms. */
 bool fb_has_violation(const hues_result *res, const char *field);
@@ -187,8 +187,8 @@ void fb_expect_status(const hues_result *res, int code, const char *reason);
 double fb_distance_m(double lat1, double lon1, double lat2, double lon2);
 
 /* The point dn metres north and de metres east of (lat, lon). */
-void fb_offset(double lat, double lon, double dn, double de, double *olat,
-    double *olon);
+void fb_offset(
+    double lat, double lon, double dn, double de, double *olat, double *olon);
 
 /* The geohash of (lat, lon) with prec characters (at most 12). */
 void fb_geohash(double lat, double lon, unsigned prec, char *out);

@@ -57,7 +57,8 @@ after_each(void **state)
 {
 	(void) state;
 	assert_int_equal(fb_outbox(&env, NULL, NULL, 0), outbox_before);
-	assert_int_equal(fb_count_mine(&env, fb_citizen(&env, USER)), mine_before);
+	assert_int_equal(
+	    fb_count_mine(&env, fb_citizen(&env, USER)), mine_before);
 	return 0;
 }
 
@@ -100,7 +101,8 @@ draft(fb_draft *d)
 	fb_draft_init(d, "road.pothole", FB_HUE_LAT, FB_HUE_LON);
 }
 
-/* ----- texts ------------------------------------------------------------------ */
+/* ----- texts
+ * ------------------------------------------------------------------ */
 
 static void
 test_title(void **state)
@@ -108,23 +110,26 @@ test_title(void **state)
 	(void) state;
 	fb_draft d;
 	draft(&d);
-	const char *bad[] = {"", "   ", "Ổ gà\nsâu", "ab\x01" "cd", "ab\x7f",
-	    "\xc3\x28", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-	    "ok \xc2\x85 C1"};
+	const char *bad[] = { "", "   ", "Ổ gà\nsâu",
+		"ab\x01"
+		"cd",
+		"ab\x7f", "\xc3\x28", "\xe0\x80\xaf", "\xed\xa0\x80",
+		"\xf4\x90\x80\x80", "ok \xc2\x85 C1" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		d.req.title = (char *) bad[i];
 		refused(&d, "title", NULL);
 	}
-	char *t = repeat("a", 201);
+	char *t     = repeat("a", 201);
 	d.req.title = t;
 	refused(&d, "title", NULL);
 	free(t);
 	/* 200 characters of 3 bytes each are 200, not 600. */
-	t = repeat("ổ", 200);
+	t           = repeat("ổ", 200);
 	d.req.title = t;
 	hues_result *res;
 	assert_int_equal(
-	    fb_submit_draft(&env, fb_citizen(&env, "other"), &d, &res), HUES_OK);
+	    fb_submit_draft(&env, fb_citizen(&env, "other"), &d, &res),
+	    HUES_OK);
 	hues_result_free(res);
 	free(t);
 	/* That one was someone else's: the outbox moved by 2. */
@@ -137,7 +142,7 @@ test_description_and_address(void **state)
 	(void) state;
 	fb_draft d;
 	draft(&d);
-	char *s = repeat("x", 4001);
+	char *s           = repeat("x", 4001);
 	d.req.description = s;
 	refused(&d, "description", NULL);
 	free(s);
@@ -146,7 +151,7 @@ test_description_and_address(void **state)
 	d.req.description = "tab\tand\r\nnew lines are fine, \x1b is not";
 	refused(&d, "description", NULL);
 	draft(&d);
-	s           = repeat("đ", 301);
+	s             = repeat("đ", 301);
 	d.loc.address = s;
 	refused(&d, "location.address", NULL);
 	free(s);
@@ -155,20 +160,22 @@ test_description_and_address(void **state)
 
 	/* The limits themselves are fine, with tabs and new lines. */
 	draft(&d);
-	s                 = repeat("ệ", 3990);
-	char *desc        = malloc(strlen(s) + 16);
+	s          = repeat("ệ", 3990);
+	char *desc = malloc(strlen(s) + 16);
 	snprintf(desc, strlen(s) + 16, "%s\tline\r\nend", s);
 	d.req.description = desc; /* 3990 + 10 = 4000 characters */
 	hues_result *res;
 	assert_int_equal(
-	    fb_submit_draft(&env, fb_citizen(&env, "other"), &d, &res), HUES_OK);
+	    fb_submit_draft(&env, fb_citizen(&env, "other"), &d, &res),
+	    HUES_OK);
 	hues_result_free(res);
 	outbox_before += 2;
 	free(s);
 	free(desc);
 }
 
-/* ----- location ---------------------------------------------------------------- */
+/* ----- location
+ * ---------------------------------------------------------------- */
 
 static void
 test_location(void **state)
@@ -179,16 +186,16 @@ test_location(void **state)
 		double      lat, lon;
 		const char *field;
 	} bad[] = {
-	    {91, 107.5, "location.point.latitude"},
-	    {-90.5, 107.5, "location.point.latitude"},
-	    {16.4, 180.5, "location.point.longitude"},
-	    {16.4, -181, "location.point.longitude"},
-	    {21.0285, 105.8542, "location.point"}, /* Hà Nội */
-	    {15.89, 107.5, "location.point"},
-	    {16.81, 107.5, "location.point"},
-	    {16.4, 106.99, "location.point"},
-	    {16.4, 108.31, "location.point"},
-	    {0, 0, "location.point"},
+		{ 91, 107.5, "location.point.latitude" },
+		{ -90.5, 107.5, "location.point.latitude" },
+		{ 16.4, 180.5, "location.point.longitude" },
+		{ 16.4, -181, "location.point.longitude" },
+		{ 21.0285, 105.8542, "location.point" }, /* Hà Nội */
+		{ 15.89, 107.5, "location.point" },
+		{ 16.81, 107.5, "location.point" },
+		{ 16.4, 106.99, "location.point" },
+		{ 16.4, 108.31, "location.point" },
+		{ 0, 0, "location.point" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		draft(&d);
@@ -219,12 +226,14 @@ test_location(void **state)
 	d.pt.longitude = 108.3;
 	hues_result *res;
 	assert_int_equal(
-	    fb_submit_draft(&env, fb_citizen(&env, "other"), &d, &res), HUES_OK);
+	    fb_submit_draft(&env, fb_citizen(&env, "other"), &d, &res),
+	    HUES_OK);
 	hues_result_free(res);
 	outbox_before += 2;
 }
 
-/* ----- category and attributes ------------------------------------------------------ */
+/* ----- category and attributes
+ * ------------------------------------------------------ */
 
 static void
 test_category_and_attributes(void **state)
@@ -263,7 +272,7 @@ test_category_and_attributes(void **state)
 	/* Datatypes: number, datetime, multi list. */
 	fb_draft_init(&d, "drain.flooding", FB_HUE_LAT, FB_HUE_LON);
 	fb_draft_no_attrs(&d);
-	const char *nums[] = {"0x10", "inf", "nan", "12cm", " 12", ""};
+	const char *nums[] = { "0x10", "inf", "nan", "12cm", " 12", "" };
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		fb_draft_no_attrs(&d);
 		fb_draft_attr(&d, "depth_cm", nums[i], NULL);
@@ -286,7 +295,8 @@ test_category_and_attributes(void **state)
 	hues_result_free(res);
 }
 
-/* ----- media ------------------------------------------------------------------------ */
+/* ----- media
+ * ------------------------------------------------------------------------ */
 
 static void
 test_media(void **state)
@@ -295,25 +305,28 @@ test_media(void **state)
 	fb_draft d;
 	draft(&d);
 	for (int i = 0; i < 6; i++) {
-		fb_draft_media(&d, "https://cdn.example.vn/p.png", NULL, "image/png");
+		fb_draft_media(
+		    &d, "https://cdn.example.vn/p.png", NULL, "image/png");
 	}
 	refused(&d, "media", NULL); /* 7 */
 
 	static const struct {
 		const char *url, *id, *type, *field;
 	} bad[] = {
-	    {"http://cdn.example.vn/a.jpg", NULL, "image/jpeg", "media[1].url"},
-	    {"https://", NULL, "image/jpeg", "media[1].url"},
-	    {"https:///a.jpg", NULL, "image/jpeg", "media[1].url"},
-	    {"https://cdn.example.vn/ổ gà.jpg", NULL, "image/jpeg",
-	        "media[1].url"},
-	    {"ftp://x/a.jpg", NULL, "image/jpeg", "media[1].url"},
-	    {NULL, "has space", "image/jpeg", "media[1].media_id"},
-	    {NULL, "a/b", "image/jpeg", "media[1].media_id"},
-	    {"https://cdn.example.vn/a.gif", NULL, "image/gif",
-	        "media[1].content_type"},
-	    {"https://cdn.example.vn/a.jpg", NULL, "", "media[1].content_type"},
-	    {NULL, NULL, "image/jpeg", "media[1]"},
+		{ "http://cdn.example.vn/a.jpg", NULL, "image/jpeg",
+		    "media[1].url" },
+		{ "https://", NULL, "image/jpeg", "media[1].url" },
+		{ "https:///a.jpg", NULL, "image/jpeg", "media[1].url" },
+		{ "https://cdn.example.vn/ổ gà.jpg", NULL, "image/jpeg",
+		    "media[1].url" },
+		{ "ftp://x/a.jpg", NULL, "image/jpeg", "media[1].url" },
+		{ NULL, "has space", "image/jpeg", "media[1].media_id" },
+		{ NULL, "a/b", "image/jpeg", "media[1].media_id" },
+		{ "https://cdn.example.vn/a.gif", NULL, "image/gif",
+		    "media[1].content_type" },
+		{ "https://cdn.example.vn/a.jpg", NULL, "",
+		    "media[1].content_type" },
+		{ NULL, NULL, "image/jpeg", "media[1]" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		draft(&d);
@@ -337,19 +350,21 @@ test_media(void **state)
 
 	/* Six of every allowed type are fine. */
 	draft(&d);
-	const char *types[] = {"image/png", "image/webp", "image/heic",
-	    "video/mp4", "image/jpeg"};
+	const char *types[] = { "image/png", "image/webp", "image/heic",
+		"video/mp4", "image/jpeg" };
 	for (int i = 0; i < 5; i++) {
 		fb_draft_media(&d, NULL, "m-1_A", types[i]);
 	}
 	hues_result *res;
 	assert_int_equal(
-	    fb_submit_draft(&env, fb_citizen(&env, "other"), &d, &res), HUES_OK);
+	    fb_submit_draft(&env, fb_citizen(&env, "other"), &d, &res),
+	    HUES_OK);
 	hues_result_free(res);
 	outbox_before += 2;
 }
 
-/* ----- everything at once ------------------------------------------------------------- */
+/* ----- everything at once
+ * ------------------------------------------------------------- */
 
 static void
 test_all_violations_in_one_reply(void **state)
@@ -359,9 +374,9 @@ test_all_violations_in_one_reply(void **state)
 	char    *t = repeat("b", 201);
 	fb_draft_init(&d, "road.pothole", 91, 107.5);
 	fb_draft_no_attrs(&d);
-	d.req.title     = t;
+	d.req.title       = t;
 	d.req.description = "escape \x1b[31m";
-	d.loc.ward_code = "nowhere";
+	d.loc.ward_code   = "nowhere";
 	fb_draft_media(&d, "http://x/a.jpg", NULL, "text/html");
 	refused(&d, "title", "description", "location.point.latitude",
 	    "location.ward_code", "media[1].url", "media[1].content_type",
@@ -371,23 +386,26 @@ test_all_violations_in_one_reply(void **state)
 	free(t);
 }
 
-/* ----- ids and pages on the other methods ------------------------------------------------ */
+/* ----- ids and pages on the other methods
+ * ------------------------------------------------ */
 
 static void
 test_ids_and_pages(void **state)
 {
 	(void) state;
 	hues_result *res;
-	const char  *u = fb_citizen(&env, USER);
-	const char *bad[] = {"", "R", "R000000001", "R00000000012", "X0000000001",
-	    "R-000000001", "R000000000\xc3", "R０000000001"};
+	const char  *u     = fb_citizen(&env, USER);
+	const char  *bad[] = { "", "R", "R000000001", "R00000000012",
+		 "X0000000001", "R-000000001", "R000000000\xc3",
+		 "R０000000001" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(fb_do(&env, u, FB_WITHDRAW, bad[i], NULL, &res),
+		assert_int_equal(
+		    fb_do(&env, u, FB_WITHDRAW, bad[i], NULL, &res),
 		    HUES_INVALID_ARGUMENT);
 		fb_expect_violation(res, "id");
 		hues_result_free(res);
-		assert_int_equal(fb_do(&env, fb_coord(&env), FB_ACCEPT, bad[i],
-		                     NULL, &res),
+		assert_int_equal(
+		    fb_do(&env, fb_coord(&env), FB_ACCEPT, bad[i], NULL, &res),
 		    HUES_INVALID_ARGUMENT);
 		fb_expect_violation(res, "id");
 		hues_result_free(res);
@@ -397,14 +415,15 @@ test_ids_and_pages(void **state)
 		fb_expect_violation(res, "id");
 		hues_result_free(res);
 	}
-	const fb_step steps[] = {FB_WITHDRAW, FB_COMMENT, FB_RATE_SATISFIED};
+	const fb_step steps[] = { FB_WITHDRAW, FB_COMMENT, FB_RATE_SATISFIED };
 	for (size_t i = 0; i < 3; i++) {
-		assert_int_equal(fb_do(&env, u, steps[i], "R0000099999", NULL, &res),
+		assert_int_equal(
+		    fb_do(&env, u, steps[i], "R0000099999", NULL, &res),
 		    HUES_NOT_FOUND);
 		hues_result_free(res);
 	}
-	assert_int_equal(fb_do(&env, fb_coord(&env), FB_ACCEPT, "R0000099999",
-	                     NULL, &res),
+	assert_int_equal(
+	    fb_do(&env, fb_coord(&env), FB_ACCEPT, "R0000099999", NULL, &res),
 	    HUES_NOT_FOUND);
 	hues_result_free(res);
 	assert_int_equal(fb_do(&env, fb_officer(&env, "o", "so-gtvt"),
@@ -413,9 +432,10 @@ test_ids_and_pages(void **state)
 	hues_result_free(res);
 
 	/* Catalog lists page too. */
-	Hues__V1__ListCategoriesRequest lc = HUES__V1__LIST_CATEGORIES_REQUEST__INIT;
-	hues_call_opts                  o  = fb_as(NULL);
-	lc.page_size                       = -1;
+	Hues__V1__ListCategoriesRequest lc =
+	    HUES__V1__LIST_CATEGORIES_REQUEST__INIT;
+	hues_call_opts o = fb_as(NULL);
+	lc.page_size     = -1;
 	assert_int_equal(hues_feedback_list_categories(env.c, &lc, &o, &res),
 	    HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "page_size");
@@ -432,17 +452,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_title, before_each, after_each),
-	    cmocka_unit_test_setup_teardown(
-	        test_description_and_address, before_each, after_each),
-	    cmocka_unit_test_setup_teardown(test_location, before_each, after_each),
-	    cmocka_unit_test_setup_teardown(
-	        test_category_and_attributes, before_each, after_each),
-	    cmocka_unit_test_setup_teardown(test_media, before_each, after_each),
-	    cmocka_unit_test_setup_teardown(
-	        test_all_violations_in_one_reply, before_each, after_each),
-	    cmocka_unit_test_setup_teardown(
-	        test_ids_and_pages, before_each, after_each),
+		cmocka_unit_test_setup_teardown(
+		    test_title, before_each, after_each),
+		cmocka_unit_test_setup_teardown(
+		    test_description_and_address, before_each, after_each),
+		cmocka_unit_test_setup_teardown(
+		    test_location, before_each, after_each),
+		cmocka_unit_test_setup_teardown(
+		    test_category_and_attributes, before_each, after_each),
+		cmocka_unit_test_setup_teardown(
+		    test_media, before_each, after_each),
+		cmocka_unit_test_setup_teardown(
+		    test_all_violations_in_one_reply, before_each, after_each),
+		cmocka_unit_test_setup_teardown(
+		    test_ids_and_pages, before_each, after_each),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

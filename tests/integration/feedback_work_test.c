@@ -52,18 +52,20 @@ submit(const char *reporter, const char *category, char id[FB_ID_LEN])
 #define COORD fb_coord(&env)
 #define R_F_C (FB_TO(REPORTER) | FB_TO(FOLLOWERS) | FB_TO(CENTRE))
 
-/* ----- deadline extensions ------------------------------------------------------ */
+/* ----- deadline extensions
+ * ------------------------------------------------------ */
 
 static int
 extend(const char *token, const char *id, const char *date, const char *reason,
     hues_result **res)
 {
-	Hues__V1__ExtendDeadlineRequest r = HUES__V1__EXTEND_DEADLINE_REQUEST__INIT;
-	hues_call_opts                  o = fb_as(token);
-	r.id                              = (char *) id;
-	r.new_date                        = (char *) date;
-	r.reason                          = (char *) reason;
-	r.internal_note                   = "waiting for asphalt";
+	Hues__V1__ExtendDeadlineRequest r =
+	    HUES__V1__EXTEND_DEADLINE_REQUEST__INIT;
+	hues_call_opts o = fb_as(token);
+	r.id             = (char *) id;
+	r.new_date       = (char *) date;
+	r.reason         = (char *) reason;
+	r.internal_note  = "waiting for asphalt";
 	return hues_feedback_extend_deadline(env.c, &r, &o, res);
 }
 
@@ -84,14 +86,15 @@ test_extend_deadline(void **state)
 	fb_local_date(1, d1);
 
 	/* Bad dates and a missing reason write nothing. */
-	const char *bad[] = {"2025-13-01", "tomorrow", "2025-02-30", d1};
+	const char *bad[] = { "2025-13-01", "tomorrow", "2025-02-30", d1 };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(extend(OLGA, id, bad[i], "Chờ vật tư", &res),
 		    HUES_INVALID_ARGUMENT);
 		fb_expect_violation(res, "new_date");
 		hues_result_free(res);
 	}
-	assert_int_equal(extend(OLGA, id, d40, "", &res), HUES_INVALID_ARGUMENT);
+	assert_int_equal(
+	    extend(OLGA, id, d40, "", &res), HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "reason");
 	hues_result_free(res);
 	/* Beyond 120 working days. */
@@ -102,9 +105,9 @@ test_extend_deadline(void **state)
 	fb_expect_violation(res, "new_date");
 	hues_result_free(res);
 
-	size_t before = fb_outbox(&env, id, ev, 64);
-	const Hues__V1__Report *r = fb_get(&env, COORD, id, &res);
-	int64_t old = r->resolve_by;
+	size_t                  before = fb_outbox(&env, id, ev, 64);
+	const Hues__V1__Report *r      = fb_get(&env, COORD, id, &res);
+	int64_t                 old    = r->resolve_by;
 	hues_result_free(res);
 	assert_int_equal(extend(OLGA, id, d40, "Chờ vật tư", &res), HUES_OK);
 	r = fb_step_report(res);
@@ -128,13 +131,14 @@ test_extend_deadline(void **state)
 	 * public do not. */
 	static const struct {
 		const char *who, *actor;
-	} seen[] = {{"kim", ""}, {"olga", "olga"}, {"coord", "olga"}, {NULL, ""}};
+	} seen[] = { { "kim", "" }, { "olga", "olga" }, { "coord", "olga" },
+		{ NULL, "" } };
 	for (size_t i = 0; i < 4; i++) {
-		const char *tok = seen[i].who == NULL             ? NULL
+		const char *tok = seen[i].who == NULL                ? NULL
 		                  : strcmp(seen[i].who, "kim") == 0  ? kim
 		                  : strcmp(seen[i].who, "olga") == 0 ? OLGA
 		                                                     : COORD;
-		r = fb_get(&env, tok, id, &res);
+		r               = fb_get(&env, tok, id, &res);
 		assert_int_equal(r->n_extensions, 1);
 		assert_string_equal(r->extensions[0]->actor, seen[i].actor);
 		assert_string_equal(r->extensions[0]->reason, "Chờ vật tư");
@@ -170,13 +174,14 @@ test_extend_deadline(void **state)
 	fb_expect_status(res, HUES_FAILED_PRECONDITION, "ILLEGAL_TRANSITION");
 	hues_result_free(res);
 	fb_must(&env, OLGA, FB_ACKNOWLEDGE, acc, FB_ST(ACKNOWLEDGED));
-	assert_int_equal(extend(HANA, acc, d40, "Chờ vật tư", &res),
-	    HUES_PERMISSION_DENIED);
+	assert_int_equal(
+	    extend(HANA, acc, d40, "Chờ vật tư", &res), HUES_PERMISSION_DENIED);
 	fb_expect_status(res, HUES_PERMISSION_DENIED, "OTHER_AGENCY");
 	hues_result_free(res);
 }
 
-/* ----- work queues ------------------------------------------------------------------ */
+/* ----- work queues
+ * ------------------------------------------------------------------ */
 
 static int
 queue(const char *token, const char *agency, int page_size, const char *tok,
@@ -246,12 +251,13 @@ test_work_queue(void **state)
 		for (size_t k = 0; k < r->n_history; k++) {
 			assert_string_not_equal(r->history[k]->actor, "phuc");
 		}
-		int64_t due = r->acknowledged_at == 0 ? r->acknowledge_by
-		                                      : r->resolve_by;
+		int64_t due =
+		    r->acknowledged_at == 0 ? r->acknowledge_by : r->resolve_by;
 		assert_int_equal(q->items[i]->due_at, due);
 		assert_false(q->items[i]->overdue);
 		if (i > 0) {
-			assert_true(q->items[i - 1]->due_at <= q->items[i]->due_at);
+			assert_true(
+			    q->items[i - 1]->due_at <= q->items[i]->due_at);
 		}
 	}
 	/* The two acknowledged ones are due last (days, not minutes). */
@@ -260,51 +266,58 @@ test_work_queue(void **state)
 	hues_result_free(res);
 
 	/* Filters. */
-	Hues__V1__WorkQueueRequest wr = HUES__V1__WORK_QUEUE_REQUEST__INIT;
-	Hues__V1__ReportState      st[] = {FB_ST(IN_PROGRESS)};
+	Hues__V1__WorkQueueRequest wr   = HUES__V1__WORK_QUEUE_REQUEST__INIT;
+	Hues__V1__ReportState      st[] = { FB_ST(IN_PROGRESS) };
 	hues_call_opts             o    = fb_as(tuan);
 	wr.states                       = st;
 	wr.n_states                     = 1;
-	assert_int_equal(hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
+	assert_int_equal(
+	    hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
 	q = hues_feedback_work_queue_response(res);
 	assert_int_equal(q->n_items, 1);
 	assert_string_equal(q->items[0]->report->id, ids[1]);
 	hues_result_free(res);
 	wr.n_states = 0;
 	wr.category = "water.leak";
-	assert_int_equal(hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
+	assert_int_equal(
+	    hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
 	q = hues_feedback_work_queue_response(res);
 	assert_int_equal(q->n_items, 6);
 	for (size_t i = 0; i < q->n_items; i++) {
-		assert_string_equal(q->items[i]->report->category, "water.leak");
+		assert_string_equal(
+		    q->items[i]->report->category, "water.leak");
 	}
 	hues_result_free(res);
-	wr.category    = "";
-	wr.due_before  = (int64_t) time(NULL) + 86400;
-	assert_int_equal(hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
+	wr.category   = "";
+	wr.due_before = (int64_t) time(NULL) + 86400;
+	assert_int_equal(
+	    hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
 	assert_int_equal(hues_feedback_work_queue_response(res)->n_items, 10);
 	hues_result_free(res);
 	wr.due_before   = 0;
 	wr.overdue_only = true;
-	assert_int_equal(hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
+	assert_int_equal(
+	    hues_feedback_work_queue(env.c, &wr, &o, &res), HUES_OK);
 	assert_int_equal(hues_feedback_work_queue_response(res)->n_items, 0);
 	hues_result_free(res);
 
 	/* Pages of 5 while the centre routes more to the agency: each
 	 * report that was there once, none twice. */
-	char  seen[40][FB_ID_LEN];
+	char   seen[40][FB_ID_LEN];
 	size_t nseen = 0, extra = 0;
-	char *tok    = strdup("");
+	char  *tok = strdup("");
 	do {
 		assert_int_equal(queue(tuan, "huewaco", 5, tok, &res), HUES_OK);
 		q = hues_feedback_work_queue_response(res);
 		assert_true(q->n_items <= 5);
 		for (size_t i = 0; i < q->n_items; i++) {
 			for (size_t k = 0; k < nseen; k++) {
-				assert_string_not_equal(seen[k], q->items[i]->report->id);
+				assert_string_not_equal(
+				    seen[k], q->items[i]->report->id);
 			}
 			assert_true(nseen < 40);
-			snprintf(seen[nseen++], FB_ID_LEN, "%s", q->items[i]->report->id);
+			snprintf(seen[nseen++], FB_ID_LEN, "%s",
+			    q->items[i]->report->id);
 		}
 		free(tok);
 		tok = strdup(q->next_page_token);
@@ -337,7 +350,7 @@ test_work_queue(void **state)
 	    "phuc");
 	hues_result_free(res);
 	assert_int_equal(queue(COORD, "so-gtvt", 100, "", &res), HUES_OK);
-	q = hues_feedback_work_queue_response(res);
+	q          = hues_feedback_work_queue_response(res);
 	bool found = false;
 	for (size_t i = 0; i < q->n_items; i++) {
 		found |= strcmp(q->items[i]->report->id, other) == 0;
@@ -349,12 +362,14 @@ test_work_queue(void **state)
 	assert_int_equal(queue(tuan, "", -1, "", &res), HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "page_size");
 	hues_result_free(res);
-	assert_int_equal(queue(tuan, "", 0, "nope", &res), HUES_INVALID_ARGUMENT);
+	assert_int_equal(
+	    queue(tuan, "", 0, "nope", &res), HUES_INVALID_ARGUMENT);
 	fb_expect_violation(res, "page_token");
 	hues_result_free(res);
 }
 
-/* ----- the indexes follow the report --------------------------------------------------- */
+/* ----- the indexes follow the report
+ * --------------------------------------------------- */
 
 /* Whether a PublicFeed near (lat, lon) within 150 m of category holds id. */
 static bool
@@ -373,7 +388,8 @@ in_feed(double lat, double lon, const char *category, const char *id)
 	req.near      = &c;
 	req.category  = (char *) category;
 	req.page_size = 100;
-	assert_int_equal(hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
+	assert_int_equal(
+	    hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
 	const Hues__V1__PublicFeedResponse *f =
 	    hues_feedback_public_feed_response(res);
 	bool found = false;
@@ -397,7 +413,8 @@ in_nearby(double lat, double lon, const char *category, const char *id)
 	fb_offset(lat, lon, 40, 0, &la, &lo);
 	fb_draft_init(&d, category, la, lo);
 	assert_int_equal(
-	    fb_submit_draft(&env, fb_citizen(&env, "idx-2"), &d, &res), HUES_OK);
+	    fb_submit_draft(&env, fb_citizen(&env, "idx-2"), &d, &res),
+	    HUES_OK);
 	const Hues__V1__SubmitReportResponse *r =
 	    hues_feedback_submit_report_response(res);
 	bool found = false;
@@ -420,8 +437,8 @@ received(const char *category)
 	Hues__V1__StatsRequest r = HUES__V1__STATS_REQUEST__INIT;
 	hues_call_opts         o = fb_as(NULL);
 	hues_result           *res;
-	r.category               = (char *) category;
-	r.ward_code              = "kim-long";
+	r.category  = (char *) category;
+	r.ward_code = "kim-long";
 	assert_int_equal(hues_feedback_stats(env.c, &r, &o, &res), HUES_OK);
 	uint32_t n = 0;
 	for (size_t i = 0; i < hues_feedback_stats_response(res)->n_rows; i++) {
@@ -435,7 +452,7 @@ static void
 test_indexes_follow_changes(void **state)
 {
 	(void) state;
-	const char  *rep = fb_citizen(&env, "idx");
+	const char  *rep  = fb_citizen(&env, "idx");
 	const char  *hana = HANA;
 	double       lat = 16.62, lon = 107.95;
 	fb_draft     d;
@@ -444,7 +461,8 @@ test_indexes_follow_changes(void **state)
 	fb_draft_init(&d, "light.out", lat, lon);
 	d.loc.ward_code = "kim-long";
 	assert_int_equal(fb_submit_draft(&env, rep, &d, &res), HUES_OK);
-	snprintf(id, sizeof(id), "%s", hues_feedback_submit_report_response(res)->id);
+	snprintf(id, sizeof(id), "%s",
+	    hues_feedback_submit_report_response(res)->id);
 	hues_result_free(res);
 	assert_true(in_nearby(lat, lon, "light.out", id));
 	assert_int_equal(received("light.out"), 1);
@@ -492,7 +510,8 @@ test_indexes_follow_changes(void **state)
 	assert_true(in_feed(lat, lon, "road.pothole", id));
 }
 
-/* ----- two officers at once --------------------------------------------------------- */
+/* ----- two officers at once
+ * --------------------------------------------------------- */
 
 static void
 test_concurrent_officers_are_serialised(void **state)
@@ -511,7 +530,8 @@ test_concurrent_officers_are_serialised(void **state)
 	for (int i = 0; i < K; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "officer-%d", i);
-		Hues__V1__AcknowledgeRequest r = HUES__V1__ACKNOWLEDGE_REQUEST__INIT;
+		Hues__V1__AcknowledgeRequest r =
+		    HUES__V1__ACKNOWLEDGE_REQUEST__INIT;
 		hues_call_opts o = fb_as(fb_officer(&env, name, "so-gtvt"));
 		r.id             = id;
 		ht_async_init(&a[i]);
@@ -525,8 +545,8 @@ test_concurrent_officers_are_serialised(void **state)
 		if (hues_result_code(res) == HUES_OK) {
 			ok++;
 		} else {
-			fb_expect_status(
-			    res, HUES_FAILED_PRECONDITION, "ILLEGAL_TRANSITION");
+			fb_expect_status(res, HUES_FAILED_PRECONDITION,
+			    "ILLEGAL_TRANSITION");
 		}
 		hues_result_free(res);
 	}
@@ -547,12 +567,13 @@ test_concurrent_officers_are_serialised(void **state)
 	assert_int_equal(nack, 2); /* reporter, followers */
 }
 
-/* ----- the rating window ---------------------------------------------------------- */
+/* ----- the rating window
+ * ---------------------------------------------------------- */
 
 static void
 pause_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000};
+	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
 	nanosleep(&ts, NULL);
 }
 
@@ -561,11 +582,13 @@ test_rating_window_expiry(void **state)
 {
 	(void) state;
 	fb_env      e;
-	const char *args[] = {"--rating-window-s", "1", "--sweep-ms", "20", NULL};
+	const char *args[] = { "--rating-window-s", "1", "--sweep-ms", "20",
+		NULL };
 	char        id[FB_ID_LEN];
 	fb_event    ev[32];
 	fb_start(&e, args);
-	const char *rep = fb_citizen(&e, "sang"), *off = fb_officer(&e, "o", "so-gtvt");
+	const char *rep = fb_citizen(&e, "sang"),
+	           *off = fb_officer(&e, "o", "so-gtvt");
 	fb_submit(&e, rep, "road.pothole", FB_HUE_LAT, FB_HUE_LON, id);
 	fb_advance(&e, id, FB_ST(RESOLVED), off, rep);
 	size_t before = fb_outbox(&e, id, ev, 32);
@@ -585,8 +608,8 @@ test_rating_window_expiry(void **state)
 	hues_result_free(res);
 	size_t after = fb_outbox(&e, id, ev, 32);
 	fb_expect_events(ev + before, after - before, FB_EV(CLOSED),
-	    FB_ST(RESOLVED), FB_ST(CLOSED),
-	    FB_TO(REPORTER) | FB_TO(FOLLOWERS), "sang", NULL);
+	    FB_ST(RESOLVED), FB_ST(CLOSED), FB_TO(REPORTER) | FB_TO(FOLLOWERS),
+	    "sang", NULL);
 
 	/* Too late to rate now. */
 	assert_int_equal(fb_do(&e, rep, FB_RATE_DISSATISFIED, id, NULL, &res),
@@ -600,35 +623,38 @@ static void
 test_late_dissatisfied_rating_closes(void **state)
 {
 	(void) state;
-	fb_env      e;
-	const char *args[] = {
-	    "--rating-window-s", "1", "--sweep-ms", "86400000", NULL};
-	char        id[FB_ID_LEN];
-	fb_event    ev[32];
+	fb_env       e;
+	const char  *args[] = { "--rating-window-s", "1", "--sweep-ms",
+		 "86400000", NULL };
+	char         id[FB_ID_LEN];
+	fb_event     ev[32];
 	hues_result *res;
 	fb_start(&e, args);
-	const char *rep = fb_citizen(&e, "tho"), *off = fb_officer(&e, "o", "so-gtvt");
+	const char *rep = fb_citizen(&e, "tho"),
+	           *off = fb_officer(&e, "o", "so-gtvt");
 	fb_submit(&e, rep, "road.pothole", FB_HUE_LAT, FB_HUE_LON, id);
 	fb_advance(&e, id, FB_ST(RESOLVED), off, rep);
-	const Hues__V1__Report *r = fb_get(&e, rep, id, &res);
-	int64_t resolved_at       = r->resolved_at;
+	const Hues__V1__Report *r           = fb_get(&e, rep, id, &res);
+	int64_t                 resolved_at = r->resolved_at;
 	hues_result_free(res);
 	/* Past the window: the rating no longer reopens, whatever the
 	 * machine's speed (a bounded poll of the clock, about 2 s). */
-	for (int i = 0; i < 500 && (int64_t) time(NULL) < resolved_at + 2; i++) {
+	for (int i = 0; i < 500 && (int64_t) time(NULL) < resolved_at + 2;
+	     i++) {
 		pause_ms(10);
 	}
 	size_t before = fb_outbox(&e, id, ev, 32);
 	assert_int_equal(
-	    fb_do(&e, rep, FB_RATE_DISSATISFIED, id, "Vẫn hỏng", &res), HUES_OK);
+	    fb_do(&e, rep, FB_RATE_DISSATISFIED, id, "Vẫn hỏng", &res),
+	    HUES_OK);
 	r = fb_step_report(res);
 	assert_int_equal(r->state, FB_ST(CLOSED));
 	assert_int_equal(r->reopen_count, 0);
 	assert_non_null(r->rating);
 	assert_int_equal(r->rating->rating, FB_RATE(DISSATISFIED));
 	assert_string_equal(r->rating->comment, "Vẫn hỏng");
-	fb_expect_last_history(
-	    r, FB_ACT(CLOSE), FB_ST(RESOLVED), FB_ST(CLOSED), FB_ROLE(REPORTER));
+	fb_expect_last_history(r, FB_ACT(CLOSE), FB_ST(RESOLVED), FB_ST(CLOSED),
+	    FB_ROLE(REPORTER));
 	hues_result_free(res);
 	size_t after = fb_outbox(&e, id, ev, 32);
 	fb_expect_events(ev + before, after - before, FB_EV(CLOSED),
@@ -641,12 +667,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_extend_deadline),
-	    cmocka_unit_test(test_work_queue),
-	    cmocka_unit_test(test_indexes_follow_changes),
-	    cmocka_unit_test(test_concurrent_officers_are_serialised),
-	    cmocka_unit_test(test_rating_window_expiry),
-	    cmocka_unit_test(test_late_dissatisfied_rating_closes),
+		cmocka_unit_test(test_extend_deadline),
+		cmocka_unit_test(test_work_queue),
+		cmocka_unit_test(test_indexes_follow_changes),
+		cmocka_unit_test(test_concurrent_officers_are_serialised),
+		cmocka_unit_test(test_rating_window_expiry),
+		cmocka_unit_test(test_late_dissatisfied_rating_closes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
