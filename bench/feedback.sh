@@ -203,7 +203,7 @@ run_hues() {
 	local r=$1 limit=$2 out="$TMP/hues-bench.out" rc=0
 	shift 2
 	timeout --foreground -k 5 "$limit" "$BENCH" --url "tcp://127.0.0.1:$SRV_PORT" \
-		"$@" >"$out" 2> >(sed 's/^/  /' >&2) || rc=$?
+		"$@" >"$out" 2> >(sed -u 's/^/  /' >&2) || rc=$?
 	[[ $rc == 0 ]] || log "hues-bench $* exited with $rc (its RESULT line is kept)"
 	grep '^RESULT ' "$out" >>"$TMP/results.$r.txt" ||
 		printf 'FAILED hues %s\n' "$*" >>"$TMP/results.$r.txt"
@@ -245,7 +245,7 @@ run_peer() {
 	log "$name $*"
 	timeout --foreground -k 5 "$LOAD_S" "$PEERS_BUILD/$name" "$@" \
 		--duration "$DURATION" --warmup "$WARMUP" \
-		>"$out" 2> >(sed 's/^/  | /' >&2) || rc=$?
+		>"$out" 2> >(sed -u 's/^/  | /' >&2) || rc=$?
 	[[ $rc == 0 ]] || log "$name exited with $rc"
 	grep '^RESULT ' "$out" >>"$TMP/results.$r.txt" ||
 		printf 'FAILED %s %s\n' "$name" "$*" >>"$TMP/results.$r.txt"
