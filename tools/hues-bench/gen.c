@@ -53,6 +53,7 @@ struct gen {
 	atomic_uint_fast64_t accepted, published, triage_failed;
 	atomic_uint_fast64_t wrong_get;
 	atomic_uint_fast64_t pages, items, empty_pages, more_pages;
+	atomic_uint_fast64_t replies, reply_bytes; /* OK replies */
 };
 
 const char *
@@ -379,6 +380,10 @@ gen_done(void *arg, unsigned i, int code, const void *payload, size_t len)
 	bool  ok    = code == HUES_OK;
 	bool  right = true;
 
+	if (ok) {
+		atomic_fetch_add(&g->replies, 1);
+		atomic_fetch_add(&g->reply_bytes, len);
+	}
 	switch (s->in) {
 	case IN_SUBMIT:
 		right = ok && check_submit(g, s, payload, len);
@@ -533,6 +538,8 @@ gen_summary(FILE *f, const gen *gc)
 {
 	gen *g = (gen *) gc; /* atomic_load wants a non-const object */
 
+	fprintf(f, "  replies: %.0f B on average (OK ones, payload only)\n",
+	    LD(replies) ? (double) LD(reply_bytes) / LD(replies) : 0.0);
 	switch (g->o.kind) {
 	case GEN_SUBMIT:
 		fprintf(f,
@@ -585,6 +592,9 @@ gen_result_words(const gen *gc, char *buf, size_t len)
 	case GEN_GET:
 	default: snprintf(buf, len, "%s", ""); break;
 	}
+	size_t used = strlen(buf);
+	snprintf(buf + used, len - used, "%sreply_bytes=%.0f", used ? " " : "",
+	    LD(replies) ? (double) LD(reply_bytes) / LD(replies) : 0.0);
 }
 
 #undef LD
