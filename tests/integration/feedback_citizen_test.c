@@ -237,7 +237,7 @@ static void
 test_list_my_reports_pages(void **state)
 {
 	(void) state;
-	enum { N = 45 };
+	enum { N = 105 };
 	const char  *lan = fb_citizen(&env, "lan");
 	hues_result *res;
 	char         ids[N + 10][FB_ID_LEN];
@@ -264,8 +264,8 @@ test_list_my_reports_pages(void **state)
 	hues_result_free(res);
 	assert_int_equal(list_page(lan, 1000, "", NULL, 0, &res), HUES_OK);
 	assert_int_equal(
-	    hues_feedback_list_my_reports_response(res)->n_reports, N);
-	assert_string_equal(
+	    hues_feedback_list_my_reports_response(res)->n_reports, 100);
+	assert_string_not_equal(
 	    hues_feedback_list_my_reports_response(res)->next_page_token, "");
 	hues_result_free(res);
 	assert_int_equal(

@@ -32,7 +32,7 @@ typedef struct known {
 	int64_t     submitted_at;
 } known;
 
-#define MAXK 200
+#define MAXK 260
 static known  all[MAXK];
 static size_t nall;
 
@@ -510,11 +510,19 @@ test_feed_pages_newest_first(void **state)
 	assert_string_not_equal(
 	    hues_feedback_public_feed_response(res)->next_page_token, "");
 	hues_result_free(res);
+	/* Over 100 published, far from the others' areas. */
+	for (int i = 0; published <= 100; i++) {
+		make("road.sign", NULL, 16.75, 107.20 + 0.01 * i,
+		    FB_ST(ACCEPTED));
+		published++;
+	}
+	before        = nall;
 	req.page_size = 100000;
 	assert_int_equal(
 	    hues_feedback_public_feed(env.c, &req, &o, &res), HUES_OK);
-	assert_int_equal(hues_feedback_public_feed_response(res)->n_items,
-	    published < 100 ? published : 100);
+	assert_int_equal(hues_feedback_public_feed_response(res)->n_items, 100);
+	assert_string_not_equal(
+	    hues_feedback_public_feed_response(res)->next_page_token, "");
 	hues_result_free(res);
 
 	/* Pages of 6 while reports are published: those that were there

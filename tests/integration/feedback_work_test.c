@@ -357,6 +357,20 @@ test_work_queue(void **state)
 	}
 	assert_true(found);
 	hues_result_free(res);
+	/* 0 means 20, more than 100 means 100: pc-tth gets 105. */
+	for (int i = 0; i < 105; i++) {
+		char more[FB_ID_LEN];
+		submit(phuc, "power.hazard", more);
+		fb_must(&env, COORD, FB_ACCEPT, more, FB_ST(ACCEPTED));
+	}
+	assert_int_equal(queue(COORD, "pc-tth", 0, "", &res), HUES_OK);
+	assert_int_equal(hues_feedback_work_queue_response(res)->n_items, 20);
+	hues_result_free(res);
+	assert_int_equal(queue(COORD, "pc-tth", 5000, "", &res), HUES_OK);
+	assert_int_equal(hues_feedback_work_queue_response(res)->n_items, 100);
+	assert_string_not_equal(
+	    hues_feedback_work_queue_response(res)->next_page_token, "");
+	hues_result_free(res);
 	assert_int_equal(queue(phuc, "", 0, "", &res), HUES_PERMISSION_DENIED);
 	hues_result_free(res);
 	assert_int_equal(queue(tuan, "", -1, "", &res), HUES_INVALID_ARGUMENT);
