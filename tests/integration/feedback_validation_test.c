@@ -157,6 +157,18 @@ test_description_and_address(void **state)
 	free(s);
 	d.loc.address = "12 Lê Lợi\nHuế";
 	refused(&d, "location.address", NULL);
+	/* Invalid UTF-8 deeper in the request, named by its path. */
+	d.loc.address = "12 L\xea L\xe1i";
+	refused(&d, "location.address", NULL);
+	draft(&d);
+	d.loc.ward_code = "phu-\xc3";
+	refused(&d, "location.ward_code", NULL);
+	draft(&d);
+	d.media[0].url = "https://cdn.example.vn/\xc3\x28.jpg";
+	refused(&d, "media[0].url", NULL);
+	draft(&d);
+	d.vals[0][0] = "medi\xf0\x28\x8c\x28";
+	refused(&d, "attributes[0].values[0]", NULL);
 
 	/* The limits themselves are fine, with tabs and new lines. */
 	draft(&d);
@@ -386,6 +398,21 @@ test_all_violations_in_one_reply(void **state)
 	free(t);
 }
 
+/* "All violations of a request are reported at once": invalid UTF-8 is
+ * one more violation among the others, not the only one. */
+static void
+test_invalid_utf8_reported_with_the_rest(void **state)
+{
+	(void) state;
+	fb_draft d;
+	fb_draft_init(&d, "road.pothole", 91, 107.5);
+	d.req.title       = "bad \xc3\x28 title";
+	d.req.description = "bad \xff description";
+	d.loc.ward_code   = "nowhere";
+	refused(&d, "title", "description", "location.point.latitude",
+	    "location.ward_code", NULL);
+}
+
 /* ----- ids and pages on the other methods
  * ------------------------------------------------ */
 
@@ -464,6 +491,9 @@ main(void)
 		    test_media, before_each, after_each),
 		cmocka_unit_test_setup_teardown(
 		    test_all_violations_in_one_reply, before_each, after_each),
+		cmocka_unit_test_setup_teardown(
+		    test_invalid_utf8_reported_with_the_rest, before_each,
+		    after_each),
 		cmocka_unit_test_setup_teardown(
 		    test_ids_and_pages, before_each, after_each),
 	};
