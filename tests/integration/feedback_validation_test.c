@@ -68,18 +68,38 @@ static void
 refused(const fb_draft *d, ...)
 {
 	hues_result *res;
+	char         why[1024] = "";
 	int code = fb_submit_draft(&env, fb_citizen(&env, USER), d, &res);
 	if (code != HUES_INVALID_ARGUMENT) {
-		fail_msg("SubmitReport: %s (%s), expected INVALID_ARGUMENT",
+		snprintf(why, sizeof(why),
+		    "SubmitReport: %s (%s), expected "
+		    "INVALID_ARGUMENT",
 		    hues_status_name(code), hues_result_message(res));
 	}
 	va_list ap;
 	va_start(ap, d);
-	for (const char *f; (f = va_arg(ap, const char *)) != NULL;) {
-		fb_expect_violation(res, f);
+	for (const char *f;
+	     why[0] == '\0' && (f = va_arg(ap, const char *)) != NULL;) {
+		if (!fb_has_violation(res, f)) {
+			size_t n = (size_t) snprintf(
+			    why, sizeof(why), "no violation on '%s'; got:", f);
+			for (size_t i = 0;
+			     i < hues_result_violation_count(res) &&
+			     n < sizeof(why);
+			     i++) {
+				const char *vf = NULL, *vd = NULL;
+				hues_result_violation(res, i, &vf, &vd);
+				n += (size_t) snprintf(why + n, sizeof(why) - n,
+				    " [%s: %s]", vf, vd);
+			}
+		}
 	}
 	va_end(ap);
+	/* Freed before failing: a failed check leaks nothing. */
 	hues_result_free(res);
+	if (why[0] != '\0') {
+		fail_msg("%s", why);
+	}
 }
 
 /* A string of n copies of the UTF-8 character c (malloc'd). */
