@@ -12,12 +12,6 @@
 #include "svc/feedback/validate.h"
 #include "svc/write.h"
 
-static void *
-call_mem(void *call, size_t n)
-{
-	return call_alloc(call, n > 0 ? n : 1);
-}
-
 static const char *
 text(const char *s)
 {
@@ -55,7 +49,7 @@ past(const char *code, const char *after)
 	fb_service *svc = call_state(call);                                   \
 	uint32_t    size;                                                     \
 	const char *after;                                                    \
-	fb_mem      m = {call_mem, call};                                     \
+	fb_mem      m = {fb_call_mem, call};                                     \
 	uint32_t    h = fb_page_hash(0, &req->include_inactive, 1);          \
 	int         rv;                                                       \
 	if ((rv = list_start(call, KIND, h, req->page_size, req->page_token,  \
@@ -136,7 +130,7 @@ fb_list_routing_rules(svc_call *call, const void *reqp, void *respp)
 	const Hues__V1__ListRoutingRulesRequest *req  = reqp;
 	Hues__V1__ListRoutingRulesResponse      *resp = respp;
 	fb_service                              *svc  = call_state(call);
-	fb_mem                                   m    = {call_mem, call};
+	fb_mem                                   m    = {fb_call_mem, call};
 	uint32_t    h = fb_page_hash_str(0, req->category);
 	uint32_t    size;
 	const char *after;
@@ -252,7 +246,7 @@ fb_put_category(svc_call *call, const void *reqp, void *respp)
 	const Hues__V1__PutCategoryRequest *req  = reqp;
 	Hues__V1__PutCategoryResponse      *resp = respp;
 	fb_service                         *svc  = call_state(call);
-	fb_mem                              m    = {call_mem, call};
+	fb_mem                              m    = {fb_call_mem, call};
 	feedback_category                   c;
 	store_key                           k;
 	int                                 rv;

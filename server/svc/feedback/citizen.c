@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "svc/authz.h"
+#include "svc/feedback/convert.h"
 #include "svc/feedback/fb.h"
 #include "svc/feedback/validate.h"
 
@@ -94,10 +95,6 @@ fb_list_my_reports(svc_call *call, const void *reqp, void *respp)
 	    rv != HUES_OK || call_violation_count(call) > 0) {
 		return call_invalid(call);
 	}
-	if (lastn != 0 && lastn != sizeof(uint64_t)) {
-		call_violation(call, "page_token", "malformed");
-		return call_invalid(call);
-	}
 
 	store_key pre, hi;
 	store_key_init(&pre);
@@ -107,7 +104,9 @@ fb_list_my_reports(svc_call *call, const void *reqp, void *respp)
 	    .flags               = STORE_RANGE_REVERSE};
 	if (lastn != 0) {
 		uint64_t seq;
-		memcpy(&seq, last, sizeof(seq));
+		if (fb_page_seq(call, last, lastn, &seq) != HUES_OK) {
+			return HUES_INVALID_ARGUMENT;
+		}
 		hi = pre;
 		store_key_u64(&hi, seq);
 		r.hi     = store_key_data(&hi);
@@ -227,19 +226,11 @@ int
 fb_add_comment(svc_call *call, const void *reqp, void *respp)
 {
 	const Hues__V1__AddCommentRequest *req = reqp;
+	fb_mem                             mem = {fb_call_mem, call};
 	feedback_media_input              *m =
-	    call_alloc(call, (req->n_media + 1) * sizeof(*m));
+	    fb_media_inputs(&mem, req->media, req->n_media);
 
 	feedback_check_text(call, "text", req->text, 1, FEEDBACK_MAX_NOTE, 0);
-	for (size_t i = 0; i < req->n_media; i++) {
-		const Hues__V1__MediaRef *r = req->media[i];
-		m[i] = (feedback_media_input) {
-		    r->source_case == HUES__V1__MEDIA_REF__SOURCE_URL ? r->url : NULL,
-		    r->source_case == HUES__V1__MEDIA_REF__SOURCE_MEDIA_ID
-		        ? r->media_id
-		        : NULL,
-		    r->content_type};
-	}
 	feedback_check_media(call, "media", m, req->n_media);
 	return fb_job_defer(call, call_state(call), req->id, req, respp,
 	    AUTHZ_CHANGE, apply_comment, fb_fill_report);

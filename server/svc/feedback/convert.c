@@ -178,3 +178,21 @@ fb_route_from_pb(const Hues__V1__RoutingRule *r, feedback_route *o)
 	*o = (feedback_route) {str(r->category), str(r->ward_code),
 	    str(r->agency)};
 }
+
+feedback_media_input *
+fb_media_inputs(const fb_mem *m, Hues__V1__MediaRef *const *refs, size_t n)
+{
+	feedback_media_input *v = m->alloc(m->ctx, (n + 1) * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		const Hues__V1__MediaRef *r = refs[i];
+		v[i] = (feedback_media_input) {
+		    .url = r->source_case == HUES__V1__MEDIA_REF__SOURCE_URL ? r->url
+		                                                            : NULL,
+		    .media_id = r->source_case == HUES__V1__MEDIA_REF__SOURCE_MEDIA_ID
+		                    ? r->media_id
+		                    : NULL,
+		    .content_type = r->content_type,
+		};
+	}
+	return v;
+}

@@ -10,6 +10,7 @@
 
 #include "hues/v1/feedback.pb-c.h"
 #include "svc/feedback/catalog.h"
+#include "svc/feedback/validate.h"
 
 typedef struct fb_mem {
 	void *(*alloc)(void *ctx, size_t n);
@@ -29,5 +30,9 @@ void fb_category_from_pb(
 void fb_agency_from_pb(const Hues__V1__Agency *a, feedback_agency *o);
 void fb_ward_from_pb(const Hues__V1__Ward *w, feedback_ward *o);
 void fb_route_from_pb(const Hues__V1__RoutingRule *r, feedback_route *o);
+
+/* Media references as the validator reads them (strings borrowed). */
+feedback_media_input *fb_media_inputs(
+    const fb_mem *m, Hues__V1__MediaRef *const *refs, size_t n);
 
 #endif /* HUES_SVC_FEEDBACK_CONVERT_H */

@@ -167,6 +167,9 @@ void                    fb_catalog_release(fb_service *svc);
 /* Rebuilds the in-memory catalog from the store (after an admin write). */
 int fb_catalog_reload(fb_service *svc);
 
+/* n bytes (at least 1) of the call's memory, for fb_mem and allocators. */
+void *fb_call_mem(void *call, size_t n);
+
 /* A protobuf-c allocator on the call's memory. */
 void fb_call_allocator(svc_call *call, ProtobufCAllocator *out);
 
@@ -220,6 +223,10 @@ char *fb_page_token(svc_call *call, fb_page_kind kind, uint32_t filters,
  * are in the call's memory. */
 int fb_page_parse(svc_call *call, const char *token, fb_page_kind kind,
     uint32_t filters, const void **last, size_t *n);
+
+/* A cursor that is one report or event number: HUES_OK and *seq, or
+ * INVALID_ARGUMENT on page_token. */
+int fb_page_seq(svc_call *call, const void *last, size_t n, uint64_t *seq);
 
 /* feedback_page_size() with the request's page_size. */
 int fb_page_size(svc_call *call, int32_t requested, uint32_t *out);

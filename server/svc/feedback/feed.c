@@ -334,11 +334,9 @@ feed_time(svc_call *call, fb_service *svc, store_txn *txn,
 
 	if (lastn != 0) {
 		uint64_t seq;
-		if (lastn != sizeof(seq)) {
-			call_violation(call, "page_token", "malformed");
-			return call_invalid(call);
+		if (fb_page_seq(call, last, lastn, &seq) != HUES_OK) {
+			return HUES_INVALID_ARGUMENT;
 		}
-		memcpy(&seq, last, sizeof(seq));
 		store_key_init(&hi);
 		store_key_u64(&hi, seq);
 		r.hi     = store_key_data(&hi);

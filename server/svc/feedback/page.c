@@ -6,7 +6,6 @@
  */
 #include <string.h>
 
-#include "core/hash.h"
 #include "svc/feedback/fb.h"
 #include "svc/feedback/validate.h"
 
@@ -136,6 +135,17 @@ fb_page_parse(svc_call *call, const char *token, fb_page_kind kind,
 	if (*n == 0) {
 		return bad_token(call);
 	}
+	return HUES_OK;
+}
+
+int
+fb_page_seq(svc_call *call, const void *last, size_t n, uint64_t *seq)
+{
+	if (n != sizeof(*seq)) {
+		call_violation(call, "page_token", "malformed");
+		return call_invalid(call);
+	}
+	memcpy(seq, last, sizeof(*seq));
 	return HUES_OK;
 }
 

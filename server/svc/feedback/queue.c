@@ -194,11 +194,9 @@ fb_read_outbox(svc_call *call, const void *reqp, void *respp)
 	store_range r = {.limit = size + 1};
 	if (lastn != 0) {
 		uint64_t seq;
-		if (lastn != sizeof(seq)) {
-			call_violation(call, "page_token", "malformed");
-			return call_invalid(call);
+		if (fb_page_seq(call, last, lastn, &seq) != HUES_OK) {
+			return HUES_INVALID_ARGUMENT;
 		}
-		memcpy(&seq, last, sizeof(seq));
 		store_key_init(&lo);
 		store_key_u64(&lo, seq);
 		r.lo     = store_key_data(&lo);

@@ -104,8 +104,8 @@ REPORT_FIRST(Hues__V1__ReturnToTriageResponse);
 
 /* ----- memory ------------------------------------------------------------- */
 
-static void *
-call_pb_alloc(void *call, size_t n)
+void *
+fb_call_mem(void *call, size_t n)
 {
 	return call_alloc(call, n > 0 ? n : 1);
 }
@@ -120,7 +120,7 @@ call_pb_free(void *call, void *p)
 void
 fb_call_allocator(svc_call *call, ProtobufCAllocator *out)
 {
-	out->alloc          = call_pb_alloc;
+	out->alloc          = fb_call_mem;
 	out->free           = call_pb_free;
 	out->allocator_data = call;
 }

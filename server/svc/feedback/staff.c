@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "svc/authz.h"
+#include "svc/feedback/convert.h"
 #include "svc/feedback/fb.h"
 #include "svc/feedback/text.h"
 #include "svc/feedback/validate.h"
@@ -355,20 +356,12 @@ int
 fb_resolve(svc_call *call, const void *reqp, void *respp)
 {
 	const Hues__V1__ResolveRequest *req = reqp;
+	fb_mem                          mem = {fb_call_mem, call};
 	feedback_media_input           *m =
-	    call_alloc(call, (req->n_proof + 1) * sizeof(*m));
+	    fb_media_inputs(&mem, req->proof, req->n_proof);
 
 	check_notes(call, FEEDBACK_ACTION_RESOLVE, "answer", req->answer,
 	    req->internal_note);
-	for (size_t i = 0; i < req->n_proof; i++) {
-		const Hues__V1__MediaRef *r = req->proof[i];
-		m[i] = (feedback_media_input) {
-		    r->source_case == HUES__V1__MEDIA_REF__SOURCE_URL ? r->url : NULL,
-		    r->source_case == HUES__V1__MEDIA_REF__SOURCE_MEDIA_ID
-		        ? r->media_id
-		        : NULL,
-		    r->content_type};
-	}
 	feedback_check_media(call, "proof", m, req->n_proof);
 	return work(call, req->id, req, respp, apply_resolve);
 }

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "svc/authz.h"
+#include "svc/feedback/convert.h"
 #include "svc/feedback/fb.h"
 #include "svc/feedback/validate.h"
 #include "svc/write.h"
@@ -212,24 +213,12 @@ input_of(svc_call *call, const Hues__V1__SubmitReportRequest *req,
     const char *user, feedback_report_input *in)
 {
 	const Hues__V1__Location *loc = req->location;
+	fb_mem                    mem = {fb_call_mem, call};
 	feedback_media_input     *media =
-	    call_alloc(call, (req->n_media + 1) * sizeof(*media));
+	    fb_media_inputs(&mem, req->media, req->n_media);
 	feedback_attr_input *attrs =
 	    call_alloc(call, (req->n_attributes + 1) * sizeof(*attrs));
 
-	for (size_t i = 0; i < req->n_media; i++) {
-		const Hues__V1__MediaRef *m = req->media[i];
-		media[i]                    = (feedback_media_input) {
-		                       .url = m->source_case == HUES__V1__MEDIA_REF__SOURCE_URL
-		                                  ? m->url
-		                                  : NULL,
-		                       .media_id = m->source_case ==
-		                               HUES__V1__MEDIA_REF__SOURCE_MEDIA_ID
-		                           ? m->media_id
-		                           : NULL,
-		                       .content_type = m->content_type,
-                };
-	}
 	for (size_t i = 0; i < req->n_attributes; i++) {
 		attrs[i] = (feedback_attr_input) {req->attributes[i]->code,
 		    (const char *const *) req->attributes[i]->values,
