@@ -20,6 +20,8 @@
 #
 # Environment knobs (defaults in brackets):
 #   DURATION [5]  WARMUP [1]  REPEAT [1]
+#   READ_WARMUP [10]      GetReport's warmup: a restarted server maps its
+#                         (GB-sized) store page by page as it reads it
 #   FEED_REPORTS [1000000]  reports loaded for GetReport and PublicFeed
 #   SUBMIT_CONC [64]  GET_CONC [64]  FEED_CONC [16]
 #   LOAD_CONC [256]       report chains in flight while loading (more in
@@ -43,6 +45,7 @@ set -euo pipefail
 
 DURATION="${DURATION:-5}"
 WARMUP="${WARMUP:-1}"
+READ_WARMUP="${READ_WARMUP:-10}"
 REPEAT="${REPEAT:-1}"
 FEED_REPORTS="${FEED_REPORTS:-1000000}"
 SUBMIT_CONC="${SUBMIT_CONC:-64}"
@@ -57,7 +60,8 @@ LOAD_TIMEOUT="${LOAD_TIMEOUT:-$((120 + FEED_REPORTS / 400))}"
 # One load lasts warmup + window + drain; a repeat runs 6 of them and
 # starts 4 servers (the peers' fill PEER_RECORDS first).
 LOAD_S=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 10 }')
-BUDGET="${BUDGET:-$((600 + LOAD_TIMEOUT + REPEAT * (6 * LOAD_S + 4 * 40)))}"
+READ_S=$(awk -v d="$DURATION" -v w="$READ_WARMUP" 'BEGIN { printf "%d", d + w + 10 }')
+BUDGET="${BUDGET:-$((600 + LOAD_TIMEOUT + REPEAT * (5 * LOAD_S + READ_S + 4 * 40)))}"
 
 # Re-run under a watchdog: after $BUDGET s `timeout` signals this script,
 # whose traps stop the servers and remove the temp dir.
@@ -291,11 +295,11 @@ for ((r = 1; r <= REPEAT; r++)); do
 
 	if [[ "$IDS" != 0 ]]; then
 		start_hues "$FEED_DIR"
-		log "hues GetReport conc=$GET_CONC (ids 1..$IDS)"
+		log "hues GetReport conc=$GET_CONC (ids 1..$IDS, ${READ_WARMUP}s warmup)"
 		# shellcheck disable=SC2086
-		run_hues "$r" "$LOAD_S" --method get-report --ids "$IDS" \
+		run_hues "$r" "$READ_S" --method get-report --ids "$IDS" \
 			--concurrency "$GET_CONC" --jwt-secret "$FEED_DIR/jwt-secret" \
-			--users "$USERS" --duration "$DURATION" --warmup "$WARMUP" \
+			--users "$USERS" --duration "$DURATION" --warmup "$READ_WARMUP" \
 			$HUES_BENCH_ARGS
 		log "hues PublicFeed conc=$FEED_CONC (near a point, ${FEED_RADIUS} m, page $FEED_PAGE)"
 		# shellcheck disable=SC2086
