@@ -26,6 +26,8 @@ struct rpc_pool {
 	size_t          count;   /* jobs in ring */
 	size_t          limit;   /* most jobs the ring may hold */
 	size_t          running; /* jobs being run */
+	size_t          parked;  /* jobs parked, until their resume ran */
+	rpc_pool_item  *resume_head, *resume_tail; /* parked jobs given back */
 	unsigned        sleeping;
 	bool            stopping;
 	pthread_t      *threads;
@@ -56,13 +58,39 @@ worker_main(void *argp)
 	free(wa);
 	pthread_mutex_lock(&pool->mtx);
 	for (;;) {
-		while (pool->count == 0 && !pool->stopping) {
+		/* A stopping pool still waits for its parked jobs. */
+		while (pool->resume_head == NULL && pool->count == 0 &&
+		       (!pool->stopping || pool->parked > 0)) {
 			pool->sleeping++;
 			pthread_cond_wait(&pool->work_cv, &pool->mtx);
 			pool->sleeping--;
 		}
+		if (pool->resume_head != NULL) {
+			/* Finishing first frees memory and answers clients
+			 * that already waited for a commit. */
+			rpc_pool_item *it = pool->resume_head;
+			pool->resume_head = it->next;
+			if (pool->resume_head == NULL) {
+				pool->resume_tail = NULL;
+			}
+			pool->running++;
+			pthread_mutex_unlock(&pool->mtx);
+
+			pool->opts.resume(it, wctx);
+
+			pthread_mutex_lock(&pool->mtx);
+			pool->running--;
+			pool->parked--;
+			if (pool->running + pool->count + pool->parked == 0) {
+				pthread_cond_broadcast(&pool->idle_cv);
+			}
+			if (pool->stopping && pool->parked == 0) {
+				pthread_cond_broadcast(&pool->work_cv);
+			}
+			continue;
+		}
 		if (pool->count == 0) {
-			break; /* stopping, and the queue is drained */
+			break; /* stopping, the queue drained, nothing parked */
 		}
 		void *job  = pool->ring[pool->head];
 		pool->head = (pool->head + 1) % pool->cap;
@@ -74,7 +102,7 @@ worker_main(void *argp)
 
 		pthread_mutex_lock(&pool->mtx);
 		pool->running--;
-		if (pool->running == 0 && pool->count == 0) {
+		if (pool->running + pool->count + pool->parked == 0) {
 			pthread_cond_broadcast(&pool->idle_cv);
 		}
 	}
@@ -166,11 +194,36 @@ rpc_pool_submit(rpc_pool *pool, void *job)
 	return HUES_OK;
 }
 
+void
+rpc_pool_park(rpc_pool *pool)
+{
+	pthread_mutex_lock(&pool->mtx);
+	pool->parked++;
+	pthread_mutex_unlock(&pool->mtx);
+}
+
+void
+rpc_pool_resume(rpc_pool *pool, rpc_pool_item *item)
+{
+	item->next = NULL;
+	pthread_mutex_lock(&pool->mtx);
+	if (pool->resume_tail != NULL) {
+		pool->resume_tail->next = item;
+	} else {
+		pool->resume_head = item;
+	}
+	pool->resume_tail = item;
+	if (pool->sleeping > 0) {
+		pthread_cond_signal(&pool->work_cv);
+	}
+	pthread_mutex_unlock(&pool->mtx);
+}
+
 size_t
 rpc_pool_pending(rpc_pool *pool)
 {
 	pthread_mutex_lock(&pool->mtx);
-	size_t n = pool->count + pool->running;
+	size_t n = pool->count + pool->running + pool->parked;
 	pthread_mutex_unlock(&pool->mtx);
 	return n;
 }
@@ -183,13 +236,13 @@ rpc_pool_wait_idle(rpc_pool *pool, uint64_t deadline_ns)
 	    .tv_nsec = (long) (deadline_ns % 1000000000u),
 	};
 	pthread_mutex_lock(&pool->mtx);
-	while (pool->count + pool->running > 0) {
+	while (pool->count + pool->running + pool->parked > 0) {
 		if (pthread_cond_timedwait(&pool->idle_cv, &pool->mtx, &ts) ==
 		    ETIMEDOUT) {
 			break;
 		}
 	}
-	bool idle = pool->count + pool->running == 0;
+	bool idle = pool->count + pool->running + pool->parked == 0;
 	pthread_mutex_unlock(&pool->mtx);
 	return idle;
 }

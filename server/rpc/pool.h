@@ -19,6 +19,12 @@ typedef struct rpc_pool rpc_pool;
 /* Runs one job on a worker; wctx is what worker_init returned for it. */
 typedef void (*rpc_pool_run_fn)(void *job, void *wctx);
 
+/* A job that left its worker to wait for something (a write) and comes
+ * back to be finished: it embeds this link. */
+typedef struct rpc_pool_item {
+	struct rpc_pool_item *next;
+} rpc_pool_item;
+
 typedef struct rpc_pool_opts {
 	unsigned        workers; /* threads, at least 1 */
 	size_t          depth;   /* jobs that may wait; 0 = none may wait */
@@ -28,6 +34,8 @@ typedef struct rpc_pool_opts {
 	void *(*worker_init)(unsigned index, void *arg);
 	void (*worker_fini)(void *wctx);
 	void *arg;
+	/* Finishes a job given back with rpc_pool_resume(). */
+	void (*resume)(rpc_pool_item *item, void *wctx);
 } rpc_pool_opts;
 
 /*
@@ -43,7 +51,22 @@ int rpc_pool_create(const rpc_pool_opts *opts, rpc_pool **out);
  */
 int rpc_pool_submit(rpc_pool *pool, void *job);
 
-/* Jobs queued or running right now. Any thread. */
+/*
+ * From a running job (its worker's thread): the job leaves its worker
+ * without being finished; it still counts as pending (for
+ * rpc_pool_wait_idle and destroy) until it was given back with
+ * rpc_pool_resume() and opts.resume has run.
+ */
+void rpc_pool_park(rpc_pool *pool);
+
+/*
+ * Gives a parked job back: the next free worker runs opts.resume(item)
+ * before any queued job. Never fails and never blocks on work (it takes
+ * the pool's lock briefly), so a store callback may call it. Any thread.
+ */
+void rpc_pool_resume(rpc_pool *pool, rpc_pool_item *item);
+
+/* Jobs queued, running or parked right now. Any thread. */
 size_t rpc_pool_pending(rpc_pool *pool);
 
 /*

@@ -69,10 +69,45 @@ run_job(void *jobp, void *wctx)
 	const uint8_t *reply;
 	const uint8_t *data = rpc_job_data(job, &len);
 
-	rpc_dispatch(&sw->srv->disp, &sw->w, data, len,
-	    rpc_job_received_ns(job), &reply, &rlen);
-	rpc_transport_reply(job, reply, rlen);
+	rpc_parked    *parked;
+
+	/* A message that deferred writes parks until they commit, and the
+	 * worker goes on with the next one: workers never sit in fsync. */
+	if (rpc_dispatch_park(&sw->srv->disp, &sw->w, data, len,
+	        rpc_job_received_ns(job), job, &reply, &rlen, &parked)) {
+		rpc_transport_reply(job, reply, rlen);
+	}
 	rpc_worker_reset(&sw->w);
+}
+
+/* The parked message's writes are done (writer thread, or a worker). */
+static void
+parked_ready(void *arg, rpc_parked *p)
+{
+	rpc_server *s = arg;
+	rpc_pool_resume(s->pool, rpc_parked_link(p));
+}
+
+static void
+parked_counting(void *arg, rpc_parked *p)
+{
+	rpc_server *s = arg;
+	(void) p;
+	rpc_pool_park(s->pool);
+}
+
+/* On a worker: the reply of a parked message. */
+static void
+resume_job(rpc_pool_item *item, void *wctx)
+{
+	server_worker *sw = wctx;
+	rpc_parked    *p  = rpc_parked_of(item);
+	const uint8_t *reply;
+	size_t         rlen;
+
+	rpc_dispatch_resume(&sw->srv->disp, p, &reply, &rlen);
+	rpc_transport_reply(rpc_parked_user(p), reply, rlen);
+	rpc_parked_free(p);
 }
 
 static void *
@@ -162,6 +197,9 @@ rpc_server_start(const rpc_server_opts *o, rpc_server **out, char *err,
 	        .auth_arg    = o->auth_arg,
 	        .idem        = s->idem,
 	        .ratelimit   = s->ratelimit,
+	        .ready       = parked_ready,
+	        .parking     = parked_counting,
+	        .ready_arg   = s,
         };
 	rpc_pool_opts po = {
 	    .workers     = o->workers,
@@ -170,6 +208,7 @@ rpc_server_start(const rpc_server_opts *o, rpc_server **out, char *err,
 	    .worker_init = worker_init,
 	    .worker_fini = worker_fini,
 	    .arg         = s,
+	    .resume      = resume_job,
 	};
 	if ((rv = rpc_pool_create(&po, &s->pool)) != HUES_OK) {
 		snprintf(err, errlen, "cannot start %u worker threads",

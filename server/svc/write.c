@@ -7,6 +7,16 @@
 #include "hues/status.h"
 #include "svc/call_impl.h"
 
+/* On the writer thread: tell the dispatcher this call's write is done. */
+static void
+write_done(store_write_req *req, int result, void *arg)
+{
+	svc_call *call = arg;
+	(void) req;
+	(void) result; /* read back with store_write_result() at finish */
+	call->write_done(call->write_done_arg);
+}
+
 int
 call_defer_write(svc_call *call, store *st, svc_write_fn fn, void *arg,
     svc_after_fn after)
@@ -27,7 +37,8 @@ call_defer_write(svc_call *call, store *st, svc_write_fn fn, void *arg,
 	if ((rv = store_write_req_create(&req)) != HUES_OK) {
 		return call_fail(call, HUES_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	store_write_req_set(req, fn, arg, NULL, NULL);
+	store_write_req_set(req, fn, arg,
+	    call->write_done != NULL ? write_done : NULL, call);
 	if ((rv = store_write_submit(st, req)) != HUES_OK) {
 		store_write_req_destroy(req);
 		return call_fail(call, rv == HUES_UNAVAILABLE ? HUES_UNAVAILABLE

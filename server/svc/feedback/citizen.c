@@ -99,6 +99,7 @@ fb_list_my_reports(svc_call *call, const void *reqp, void *respp)
 	store_key pre, hi;
 	store_key_init(&pre);
 	store_key_str(&pre, user, strlen(user));
+	store_key_u8(&pre, FB_USER_REPORT);
 	store_range r = {.prefix = store_key_data(&pre),
 	    .prefix_len          = store_key_len(&pre),
 	    .flags               = STORE_RANGE_REVERSE};
@@ -136,7 +137,9 @@ fb_list_my_reports(svc_call *call, const void *reqp, void *respp)
 		Hues__V1__Report *rep;
 
 		store_key_view_init(&v, it.key, it.klen);
+		uint8_t        kind;
 		if (store_key_get_str(&v, &u, &un) != HUES_OK ||
+		    store_key_get_u8(&v, &kind) != HUES_OK ||
 		    store_key_get_u64(&v, &seq) != HUES_OK ||
 		    fb_report_load(txn, &svc->t, seq, &pa, &rep) != HUES_OK) {
 			continue;

@@ -34,8 +34,8 @@
 #define FB_ID_LEN 11
 
 typedef struct fb_tables {
-	store_table *report, *user, *idem, *geo, *time, *open, *queue, *month,
-	    *rating, *support, *follow, *outbox;
+	store_table *report, *user, *geo, *time, *queue, *month, *rating,
+	    *support, *follow, *outbox;
 	store_table *category, *agency, *ward, *route;
 } fb_tables;
 
@@ -104,6 +104,12 @@ typedef struct fb_summary {
 void   fb_summary_of(const Hues__V1__Report *r, uint64_t seq, fb_summary *out);
 size_t fb_summary_encode(const fb_summary *s, uint8_t buf[FB_SUMMARY_MAX]);
 bool   fb_summary_decode(const void *p, size_t n, fb_summary *out);
+/* The two kinds of fb_user keys, after the user: her reports by number,
+ * and her idempotency keys. Sharing the user's prefix keeps both writes
+ * of a submission on one page of one tree. */
+#define FB_USER_REPORT 0
+#define FB_USER_IDEM   1
+
 /* Whether a summary's string field equals s (NULL or "" match ""). */
 bool fb_summary_is(const char *field, size_t len, const char *s);
 

@@ -202,17 +202,6 @@ key_geo(store_key *k, const fb_summary *s)
 	store_key_u64(k, s->seq);
 }
 
-static void
-key_open(store_key *k, const fb_summary *s)
-{
-	char gh[FB_GEO_KEY_LEN + 1];
-	fb_geohash(s->lat, s->lon, gh);
-	store_key_init(k);
-	store_key_str(k, s->category, s->category_len);
-	store_key_bytes(k, gh, FB_GEO_KEY_LEN);
-	store_key_u64(k, s->seq);
-}
-
 static uint32_t
 month_of(int64_t t)
 {
@@ -357,10 +346,6 @@ unindex(store_txn *txn, const fb_service *svc, const fb_summary *o,
 	        store_key_len(&ko)) != 0) {
 		rv = del_key(txn, t->geo, &ko);
 	}
-	if (rv == HUES_OK && fb_state_nearby_open(o->state)) {
-		key_open(&ko, o);
-		rv = del_key(txn, t->open, &ko);
-	}
 	if (rv == HUES_OK && key_queue(&ko, o)) {
 		rv = del_key(txn, t->queue, &ko);
 	}
@@ -404,6 +389,7 @@ fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
 	if (old == NULL && r->reporter != NULL && r->reporter[0] != '\0') {
 		store_key_init(&k);
 		store_key_str(&k, r->reporter, strlen(r->reporter));
+		store_key_u8(&k, FB_USER_REPORT);
 		store_key_u64(&k, seq);
 		if ((rv = put_key(txn, t->user, &k, "", 0)) != HUES_OK) {
 			return rv;
@@ -416,12 +402,6 @@ fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
 	key_month(&k, &s);
 	if ((rv = put_key(txn, t->month, &k, sv, sn)) != HUES_OK) {
 		return rv;
-	}
-	if (fb_state_nearby_open(s.state)) {
-		key_open(&k, &s);
-		if ((rv = put_key(txn, t->open, &k, sv, sn)) != HUES_OK) {
-			return rv;
-		}
 	}
 	if (key_queue(&k, &s) &&
 	    (rv = put_key(txn, t->queue, &k, sv, sn)) != HUES_OK) {

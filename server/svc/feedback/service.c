@@ -454,8 +454,7 @@ open_tables(fb_service *svc)
 		store_table **t;
 	} tabs[] = {
 	    {"fb_report", &svc->t.report}, {"fb_user", &svc->t.user},
-	    {"fb_idem", &svc->t.idem}, {"fb_geo", &svc->t.geo},
-	    {"fb_time", &svc->t.time}, {"fb_open", &svc->t.open},
+	    {"fb_geo", &svc->t.geo}, {"fb_time", &svc->t.time},
 	    {"fb_queue", &svc->t.queue}, {"fb_month", &svc->t.month},
 	    {"fb_rating", &svc->t.rating}, {"fb_support", &svc->t.support},
 	    {"fb_follow", &svc->t.follow}, {"fb_outbox", &svc->t.outbox},

@@ -91,21 +91,18 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 		if (nhits == NEARBY_MAX && cells[i].min_distance_m > hits[nhits - 1].d) {
 			break; /* sorted by distance: nothing nearer follows */
 		}
-		store_key pre;
-		store_key_init(&pre);
-		store_key_str(&pre, category, strlen(category));
-		store_key_bytes(&pre, cells[i].hash, strlen(cells[i].hash));
-		store_range r = {.prefix = store_key_data(&pre),
-		    .prefix_len          = store_key_len(&pre)};
+		store_range r = {.prefix = cells[i].hash,
+		    .prefix_len          = strlen(cells[i].hash)};
 		store_cursor *c;
 		store_item    it;
-		if ((rv = store_cursor_open(txn, svc->t.open, &r, &c)) != HUES_OK) {
+		if ((rv = store_cursor_open(txn, svc->t.geo, &r, &c)) != HUES_OK) {
 			return rv;
 		}
 		while (store_cursor_next(c, &it) == HUES_OK) {
 			fb_summary s;
 			if (!fb_summary_decode(it.val, it.vlen, &s) ||
-			    s.seq == exclude) {
+			    s.seq == exclude || !fb_state_nearby_open(s.state) ||
+			    !fb_summary_is(s.category, s.category_len, category)) {
 				continue;
 			}
 			double d = feedback_distance_m(p, (feedback_point) {s.lat, s.lon});
@@ -159,8 +156,9 @@ submit_fn(store_txn *txn, void *arg)
 		size_t   len;
 		store_key_init(&k);
 		store_key_str(&k, j->user, strlen(j->user));
+		store_key_u8(&k, FB_USER_IDEM);
 		store_key_str(&k, j->key, strlen(j->key));
-		rv = store_get(txn, j->svc->t.idem, store_key_data(&k),
+		rv = store_get(txn, j->svc->t.user, store_key_data(&k),
 		    store_key_len(&k), &prev, sizeof(prev), &len);
 		if (rv == HUES_OK && len == sizeof(prev)) {
 			j->replay_seq = prev;
@@ -169,7 +167,7 @@ submit_fn(store_txn *txn, void *arg)
 		if (rv != HUES_NOT_FOUND && rv != HUES_OK) {
 			return rv;
 		}
-		if ((rv = store_put(txn, j->svc->t.idem, store_key_data(&k),
+		if ((rv = store_put(txn, j->svc->t.user, store_key_data(&k),
 		         store_key_len(&k), &j->seq, sizeof(j->seq), 0)) !=
 		    HUES_OK) {
 			return rv;
