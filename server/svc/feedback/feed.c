@@ -2,7 +2,7 @@
  * feed.c - PublicFeed: published reports with filters, near a point
  * (nearest first), in a box (by index cell), or over the whole province
  * (newest first). Every scan reads index summaries and loads only the
- * reports it returns; near a point it widens a circle from 150 m until a
+ * reports it returns; near a point it widens a circle from 50 m until a
  * page is full, so a dense city centre costs a few cells, not the 5 km.
  */
 #include <math.h>
@@ -17,7 +17,7 @@
 #define SCAN_BUDGET 200000
 #define NEAR_CELLS  32
 #define BOX_CELLS   64
-#define NEAR_START_M 150.0
+#define NEAR_START_M 50.0
 
 typedef struct feed_filter {
 	const Hues__V1__PublicFeedRequest *req;
