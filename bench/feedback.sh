@@ -20,7 +20,7 @@
 #
 # Environment knobs (defaults in brackets):
 #   DURATION [5]  WARMUP [1]  REPEAT [1]
-#   READ_WARMUP [10]      GetReport's warmup: a restarted server maps its
+#   READ_WARMUP [30]      GetReport's warmup: a restarted server maps its
 #                         (GB-sized) store page by page as it reads it
 #   FEED_REPORTS [1000000]  reports loaded for GetReport and PublicFeed
 #   SUBMIT_CONC [64]  GET_CONC [64]  FEED_CONC [16]
@@ -45,7 +45,7 @@ set -euo pipefail
 
 DURATION="${DURATION:-5}"
 WARMUP="${WARMUP:-1}"
-READ_WARMUP="${READ_WARMUP:-10}"
+READ_WARMUP="${READ_WARMUP:-30}"
 REPEAT="${REPEAT:-1}"
 FEED_REPORTS="${FEED_REPORTS:-1000000}"
 SUBMIT_CONC="${SUBMIT_CONC:-64}"
@@ -155,6 +155,15 @@ for f in "$SERVER" "$BENCH" "$PEERS_BUILD/grpc_server" "$PEERS_BUILD/grpc_load" 
 	}
 done
 log "machine: $(nproc) cores, $(uname -r); servers and load generators share the cores"
+# What was measured: the commit, and whether the sources differed from it
+# (a build of a dirty tree measures the uncommitted changes too).
+REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ "$SKIP_BUILD" == 1 ]]; then
+	REV="$REV (SKIP_BUILD=1: binaries of $BUILD_DIR, built from whatever was there)"
+elif [[ -n "$(git -C "$ROOT" status --porcelain -- server client-sdk include proto tools 2>/dev/null)" ]]; then
+	REV="$REV + uncommitted changes"
+fi
+log "sources: $REV"
 
 # ------------------------------------------------------------------- hues
 # start_hues DIR: a server on DIR -> SRV_PID, SRV_PORT; its log is
@@ -329,12 +338,12 @@ done
 
 # ---------------------------------------------------------------- summary
 log "done in $(($(date +%s) - T_START))s"
-python3 - "$FEED_REPORTS" "$FEED_CONC" "$TMP/results.load.txt" "$TMP"/results.[0-9]*.txt <<'EOF'
+python3 - "$FEED_REPORTS" "$FEED_CONC" "$REV" "$TMP/results.load.txt" "$TMP"/results.[0-9]*.txt <<'EOF'
 import statistics
 import sys
 
-feed_reports, feed_conc = int(sys.argv[1]), int(sys.argv[2])
-load_path, paths = sys.argv[3], sys.argv[4:]
+feed_reports, feed_conc, rev = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+load_path, paths = sys.argv[4], sys.argv[5:]
 
 
 def parse(path):
@@ -401,6 +410,8 @@ rows = [  # label, hues method, peer tool, peer method, target ratio
 ]
 print(f"## Feedback against the peers ({n} repeat{'s' if n != 1 else ''}"
       f"{', medians' if n > 1 else ''})")
+print()
+print(f"hues at {rev}.")
 print()
 print("| load | C | hues qps | peer qps | ratio | target | hues p50 / p99 µs "
       "| peer p50 / p99 µs | errors hues / peer |")
