@@ -27,11 +27,15 @@
 #define PAYLOAD_DECODE_SLACK (64u * 1024u)
 #define MAX_REQUEST_ID 64
 #define MAX_IDEMPOTENCY_KEY 128
+/* A message's memory comes in chunks of this size: a batch of a few dozen
+ * calls fits in one, so a message costs no malloc, and it stays under
+ * glibc's mmap threshold (128 KiB) when one more is needed. */
+#define MESSAGE_CHUNK (96u * 1024u)
 
 void
 rpc_worker_init(rpc_worker *w, unsigned index)
 {
-	arena_init(&w->arena, 16 * 1024);
+	arena_init(&w->arena, MESSAGE_CHUNK);
 	w->index      = index;
 	w->memo_token = NULL;
 	w->rng   = clock_now_ns() ^ ((uint64_t) index << 32) ^ 0x9e3779b97f4a7c15u;
@@ -689,7 +693,7 @@ rpc_dispatch_park(const rpc_dispatcher *d, rpc_worker *w, const uint8_t *data,
 	for (size_t i = 0; i < p->req.ncalls; i++) {
 		p->runs[i].call.arena = &p->arena;
 	}
-	arena_init(&w->arena, 16 * 1024);
+	arena_init(&w->arena, MESSAGE_CHUNK);
 	w->memo_token = NULL;
 	*parked       = p;
 	if (d->parking != NULL) {
