@@ -9,13 +9,16 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "../store/fixture.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "hues/v1/debug.pb-c.h"
+#include "svc/write.h"
 
 counters           runs;
 static atomic_bool stopping;
@@ -236,14 +239,21 @@ dispatch_bytes(fixture *f, const uint8_t *data, size_t len, uint64_t recv)
 	const uint8_t *out;
 	size_t         outlen;
 	rpc_dispatch(&f->d, &f->w, data, len, recv, &out, &outlen);
-	Hues__V1__Reply *r = hues__v1__reply__unpack(NULL, outlen, out);
-	assert_non_null(r);
+	Hues__V1__Reply *r = decode_reply(out, outlen);
 	rpc_worker_reset(&f->w);
 	return r;
 }
 
 Hues__V1__Reply *
-dispatch(fixture *f, const spec *s, size_t n, bool batch)
+decode_reply(const uint8_t *data, size_t len)
+{
+	Hues__V1__Reply *r = hues__v1__reply__unpack(NULL, len, data);
+	assert_non_null(r);
+	return r;
+}
+
+uint8_t *
+encode_request(const spec *s, size_t n, bool batch, size_t *lenp)
 {
 	Hues__V1__Request         r = HUES__V1__REQUEST__INIT;
 	Hues__V1__Call           *calls[8];
@@ -275,12 +285,21 @@ dispatch(fixture *f, const spec *s, size_t n, bool batch)
 	size_t   len = hues__v1__request__get_packed_size(&r);
 	uint8_t *buf = malloc(len);
 	hues__v1__request__pack(&r, buf);
-	/* Received at boot + 1 ns: a 1 ms deadline is long gone. */
-	uint64_t recv = s[0].expired ? 1 : clock_now_ns();
 	for (size_t i = 0; i < n; i++) {
 		free_md(mds[i], s[i].nmd);
 		free(calls[i]);
 	}
+	*lenp = len;
+	return buf;
+}
+
+Hues__V1__Reply *
+dispatch(fixture *f, const spec *s, size_t n, bool batch)
+{
+	size_t   len;
+	uint8_t *buf = encode_request(s, n, batch, &len);
+	/* Received at boot + 1 ns: a 1 ms deadline is long gone. */
+	uint64_t         recv  = s[0].expired ? 1 : clock_now_ns();
 	Hues__V1__Reply *reply = dispatch_bytes(f, buf, len, recv);
 	free(buf);
 	return reply;
@@ -347,4 +366,189 @@ expect_violation(Hues__V1__Reply *r, const char *field, const char *desc)
 	assert_string_equal(r->details->field_violations[0]->field, field);
 	assert_string_equal(r->details->field_violations[0]->description, desc);
 	hues__v1__reply__free_unpacked(r, NULL);
+}
+
+/* ----- parking: a service that writes to a real store ------------------ */
+
+park_log parks = {
+    .mtx = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+/* What a test.v1.Store handler hands to its write: filled before it
+ * defers, read by the writer thread, then by the after hook. */
+typedef struct kv_write {
+	store_table            *t;
+	ProtobufCBinaryData     key; /* in the call's memory */
+	unsigned                flags;
+	int                     fail; /* returned after a put that worked */
+	Hues__V1__EchoResponse *resp;
+} kv_write;
+
+static int
+kv_fn(store_txn *txn, void *arg)
+{
+	kv_write *w  = arg;
+	int       rc = store_put(txn, w->t, w->key.data, w->key.len,
+	          w->key.data, w->key.len, w->flags);
+	return rc != HUES_OK ? rc : w->fail;
+}
+
+static int
+kv_after_put(svc_call *call, int code, void *arg)
+{
+	kv_write *w = arg;
+	if (code != HUES_OK) {
+		return call_fail(call, code, "put failed: %s",
+		    hues_status_name(code));
+	}
+	return set_payload(call, w->resp,
+	    call_printf(call, "put %.*s", (int) w->key.len,
+	        (const char *) w->key.data));
+}
+
+static int
+defer_kv(svc_call *call, const void *reqp, void *respp, unsigned flags,
+    int fail, svc_after_fn after)
+{
+	const Hues__V1__EchoRequest *req = reqp;
+	fixture                     *f   = call_state(call);
+	kv_write                    *w   = call_alloc(call, sizeof(*w));
+	*w = (kv_write) {f->kv, req->payload, flags, fail, respp};
+	return call_defer_write(call, f->st, kv_fn, w, after);
+}
+
+static int
+h_put(svc_call *call, const void *reqp, void *respp)
+{
+	return defer_kv(call, reqp, respp, 0, HUES_OK, kv_after_put);
+}
+
+static int
+h_insert(svc_call *call, const void *reqp, void *respp)
+{
+	return defer_kv(
+	    call, reqp, respp, STORE_PUT_NOOVERWRITE, HUES_OK, NULL);
+}
+
+static int
+h_abort(svc_call *call, const void *reqp, void *respp)
+{
+	return defer_kv(call, reqp, respp, 0, HUES_FAILED_PRECONDITION, NULL);
+}
+
+#define KV(m)                                            \
+	.name     = "/test.v1.Store/" m,                 \
+	.request  = &hues__v1__echo_request__descriptor, \
+	.response = &hues__v1__echo_response__descriptor
+static const svc_method store_methods[] = {
+    {KV("Put"), .handler = h_put},
+    {KV("Insert"), .handler = h_insert},
+    {KV("Abort"), .handler = h_abort},
+};
+
+static int
+noop_fn(store_txn *txn, void *arg)
+{
+	(void) txn;
+	(void) arg;
+	return HUES_OK;
+}
+
+int
+store_barrier(store *st)
+{
+	return store_write(st, noop_fn, NULL);
+}
+
+/* The dispatcher's parking hook, on the worker. */
+static void
+hook_parking(void *arg, rpc_parked *p)
+{
+	park_log *l = arg;
+	if (l->drain_in_parking && store_barrier(l->st) != HUES_OK) {
+		pthread_mutex_lock(&l->mtx);
+		l->errors++;
+		pthread_mutex_unlock(&l->mtx);
+	}
+	pthread_mutex_lock(&l->mtx);
+	l->parking++;
+	l->parking_seq = ++l->seq;
+	l->parking_p   = p;
+	pthread_mutex_unlock(&l->mtx);
+	if (l->pool != NULL) {
+		rpc_pool_park(l->pool);
+	}
+}
+
+/* The dispatcher's ready hook: the writer thread, or the worker. No
+ * assertion here: cmocka's may only fail on the test's own thread. */
+static void
+hook_ready(void *arg, rpc_parked *p)
+{
+	park_log *l = arg;
+	pthread_mutex_lock(&l->mtx);
+	l->ready++;
+	l->ready_seq    = ++l->seq;
+	l->ready_p      = p;
+	l->ready_thread = pthread_self();
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mtx);
+	if (l->pool != NULL) {
+		/* p may be finished and freed on a worker from here on. */
+		rpc_pool_resume(l->pool, rpc_parked_link(p));
+	}
+}
+
+int
+setup_store(void **state)
+{
+	setup(state);
+	fixture *f = *state;
+	fx_tmpdir();
+	f->st         = fx_open((store_opts) {.map_size = 0});
+	f->kv         = fx_table(f->st, "kv");
+	svc_service s = {.name = "test.v1.Store",
+	    .methods           = store_methods,
+	    .nmethods = sizeof(store_methods) / sizeof(store_methods[0]),
+	    .state    = f};
+	assert_int_equal(svc_registry_add(f->reg, &s), HUES_OK);
+	pthread_mutex_lock(&parks.mtx);
+	parks.parking = parks.ready = parks.seq = 0;
+	parks.parking_seq = parks.ready_seq = parks.errors = 0;
+	parks.parking_p = parks.ready_p = NULL;
+	parks.drain_in_parking          = false;
+	parks.pool                      = NULL;
+	parks.st                        = f->st;
+	pthread_mutex_unlock(&parks.mtx);
+	f->d.parking   = hook_parking;
+	f->d.ready     = hook_ready;
+	f->d.ready_arg = &parks;
+	return 0;
+}
+
+int
+teardown_store(void **state)
+{
+	fixture *f = *state;
+	store_close(f->st);
+	fx_rmdir();
+	return teardown(state);
+}
+
+void
+wait_ready(unsigned n)
+{
+	/* Generous: reached only if a ready is lost, never to pass. */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	pthread_mutex_lock(&parks.mtx);
+	int rc = 0;
+	while (parks.ready < n && rc == 0) {
+		rc = pthread_cond_timedwait(&parks.cv, &parks.mtx, &until);
+	}
+	unsigned got = parks.ready;
+	pthread_mutex_unlock(&parks.mtx);
+	if (got < n) {
+		fail_msg("ready was called %u times, expected %u", got, n);
+	}
 }

@@ -7,6 +7,7 @@
 #ifndef HUES_TEST_DISPATCH_HARNESS_H
 #define HUES_TEST_DISPATCH_HARNESS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,8 @@
 
 #include "hues/v1/rpc.pb-c.h"
 #include "rpc/dispatch.h"
+#include "rpc/pool.h"
+#include "store/store.h"
 
 /*
  * The fake methods, all under "/test.v1.Fake/" and all public unless said:
@@ -46,6 +49,8 @@ typedef struct fixture {
 	rpc_dispatcher d; /* tests may change auth, idem, max_request */
 	rpc_worker     w;
 	FILE          *log; /* the server log of this test */
+	store         *st;  /* setup_store only: the store and its table */
+	store_table   *kv;
 } fixture;
 
 /* cmocka setup and teardown: a fresh registry, idempotency table (1000
@@ -95,5 +100,55 @@ const char *rid_of(const Hues__V1__Reply *r);
 void expect(Hues__V1__Reply *r, int code, const char *reason, const char *msg);
 void expect_payload(Hues__V1__Reply *r, const char *payload);
 void expect_violation(Hues__V1__Reply *r, const char *field, const char *desc);
+
+/* Packs n calls into a Request as dispatch() does (malloc'd: free it). */
+uint8_t *encode_request(const spec *s, size_t n, bool batch, size_t *len);
+
+/* Unpacks reply bytes; fails the test unless they are a Reply. */
+Hues__V1__Reply *decode_reply(const uint8_t *data, size_t len);
+
+/*
+ * Parking. setup_store does what setup does, opens a store in a fresh
+ * temp dir (tests/unit/store/fixture.h) with the table "kv", adds the
+ * service test.v1.Store and sets the dispatcher's parking and ready hooks,
+ * which record into parks. Its methods are public and not idempotent;
+ * each takes an EchoRequest whose payload is the key (and the value) and
+ * defers one write with call_defer_write():
+ *   Put     puts; its after hook answers an EchoResponse "put <key>"
+ *   Insert  puts unless the key exists, no after hook (so an existing
+ *           key is ALREADY_EXISTS "the write failed: ALREADY_EXISTS")
+ *   Abort   puts, then fails with FAILED_PRECONDITION: nothing is written
+ */
+typedef struct park_log {
+	pthread_mutex_t mtx;
+	pthread_cond_t  cv;
+	unsigned        parking, ready; /* calls of each hook */
+	unsigned        seq;            /* calls of both hooks */
+	unsigned        parking_seq, ready_seq; /* seq of their last call */
+	pthread_t       ready_thread;           /* of the last ready */
+	rpc_parked     *parking_p, *ready_p;    /* their last arguments */
+	unsigned        errors; /* a store_barrier in a hook failed */
+	/* Set by a test: the parking hook first waits for the writes queued
+	 * so far (store_barrier), so that the message is ready before the
+	 * worker is done with it, and ready runs on the worker. */
+	bool drain_in_parking;
+	/* Set by a test: the hooks also count the message in this pool and
+	 * give it back to it, as the server does. */
+	rpc_pool *pool;
+	store    *st;
+} park_log;
+
+extern park_log parks;
+
+int setup_store(void **state);
+int teardown_store(void **state);
+
+/* Returns once ready has been called n times since setup_store. */
+void wait_ready(unsigned n);
+
+/* Returns once every write queued on st so far has completed and its done
+ * callback has returned (the writer completes requests in order, and this
+ * is a write of its own behind them). HUES_OK or the store's code. */
+int store_barrier(store *st);
 
 #endif /* HUES_TEST_DISPATCH_HARNESS_H */
