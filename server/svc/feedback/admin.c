@@ -29,6 +29,8 @@ list_start(svc_call *call, fb_page_kind kind, uint32_t h, int32_t page_size,
 	size_t      n;
 	int         rv = fb_page_size(call, page_size, size);
 
+	*after = NULL;
+
 	if (fb_page_parse(call, token, kind, h, &last, &n) != HUES_OK ||
 	    rv != HUES_OK) {
 		return call_invalid(call);

@@ -610,10 +610,10 @@ test_dispatch_park_through_pool(void **state)
 		Hues__V1__Reply *r = decode_reply(msgs[i].reply, msgs[i].rlen);
 		char             want[16];
 		assert_int_equal(r->n_batch, 2);
-		snprintf(want, sizeof(want), "put %s", keys[i][0]);
+		snprintf(want, sizeof(want), "put %.7s", keys[i][0]);
 		assert_echo(&r->batch[0]->payload, want);
 		if (i % 2 == 0) {
-			snprintf(want, sizeof(want), "put %s", keys[i][1]);
+			snprintf(want, sizeof(want), "put %.7s", keys[i][1]);
 			assert_echo(&r->batch[1]->payload, want);
 		} else {
 			assert_int_equal(
