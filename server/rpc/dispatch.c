@@ -337,15 +337,19 @@ check_rate(const rpc_dispatcher *d, svc_call *call, const svc_method *m)
 {
 	const svc_principal *p = &call->principal;
 
-	if (d->ratelimit == NULL || (m->flags & SVC_READ_ONLY) ||
-	    p->subject == NULL) {
+	if (d->ratelimit == NULL ||
+	    (m->flags & (SVC_READ_ONLY | SVC_NO_RATE_LIMIT))) {
 		return HUES_OK;
 	}
 	/* One bucket per resident, whether she calls with her own token or a
 	 * gateway calls on her behalf ("obo"); staff and gateways acting as
-	 * themselves by role and subject (a gateway's "sub" is no citizen's). */
+	 * themselves by role and subject (a gateway's "sub" is no citizen's);
+	 * and one for every anonymous caller together (anonymous reports),
+	 * since nothing tells two of them apart. */
 	const char *key;
-	if (p->role == SVC_ROLE_CITIZEN ||
+	if (p->subject == NULL) {
+		key = "anonymous";
+	} else if (p->role == SVC_ROLE_CITIZEN ||
 	    (p->role == SVC_ROLE_SERVICE && p->on_behalf_of != NULL)) {
 		key = call_printf(call, "user\n%s",
 		    p->role == SVC_ROLE_CITIZEN ? p->subject : p->on_behalf_of);

@@ -26,6 +26,10 @@ enum {
 	/* Calling it twice with the same request has the effect of once, so
 	 * clients may retry it freely. */
 	SVC_IDEMPOTENT = 1u << 1,
+	/* Not subject to the per-caller write limit: test methods only
+	 * (Debug/Put, which --debug-methods enables and whose loads are
+	 * anonymous by design). */
+	SVC_NO_RATE_LIMIT = 1u << 2,
 };
 
 /* Who may call a method. */

@@ -572,6 +572,15 @@ test_rate_limit_per_caller(void **state)
 	Hues__V1__WhoamiRequest wr = HUES__V1__WHOAMI_REQUEST__INIT;
 	assert_int_equal(hues_identity_whoami(c, &wr, &as_alice, &res), HUES_OK);
 	hues_result_free(res);
+	/* Anonymous callers cannot be told apart: they share one bucket. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(hues_debug_bump(c, &br, NULL, &res), HUES_OK);
+		hues_result_free(res);
+	}
+	assert_int_equal(
+	    hues_debug_bump(c, &br, NULL, &res), HUES_RESOURCE_EXHAUSTED);
+	assert_string_equal(hues_result_reason(res), "RATE_LIMITED");
+	hues_result_free(res);
 	hues_client_destroy(c);
 	ht_server_stop(&one);
 	free(alice);
