@@ -145,6 +145,15 @@ int64_t fb_queue_due(const fb_summary *s, const char **agency, size_t *len);
  * resolved). */
 bool fb_state_nearby_open(int state);
 
+/* A report found by a nearest-first scan, and the bounded list of the
+ * want nearest, kept sorted by (distance, number) as hits come in. */
+typedef struct fb_hit {
+	double   d;
+	uint64_t seq;
+} fb_hit;
+bool fb_hit_before(double d1, uint64_t s1, double d2, uint64_t s2);
+void fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, uint64_t seq);
+
 /* Whether a report in this state is public: accepted and after, but not
  * waiting for the centre, refused or withdrawn. */
 bool fb_state_published(int state);

@@ -103,37 +103,6 @@ item(svc_call *call, fb_service *svc, store_txn *txn, uint64_t seq, double d)
 
 /* ----- near a point ------------------------------------------------------- */
 
-typedef struct hit {
-	double   d;
-	uint64_t seq;
-} hit;
-
-static bool
-before(double d1, uint64_t s1, double d2, uint64_t s2)
-{
-	return d1 < d2 || (d1 == d2 && s1 < s2);
-}
-
-/* Keeps the want best hits, sorted by (distance, id). */
-static void
-keep(hit *h, size_t *n, size_t want, double d, uint64_t seq)
-{
-	size_t i;
-	if (*n == want) {
-		if (!before(d, seq, h[want - 1].d, h[want - 1].seq)) {
-			return;
-		}
-		i = want - 1;
-	} else {
-		i = (*n)++;
-	}
-	while (i > 0 && before(d, seq, h[i - 1].d, h[i - 1].seq)) {
-		h[i] = h[i - 1];
-		i--;
-	}
-	h[i] = (hit) {d, seq};
-}
-
 /* The finest cover of the circle with at most NEAR_CELLS cells. */
 static int
 cover(feedback_point c, double r, feedback_cell *cells, size_t *n)
@@ -158,7 +127,7 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 	double         last_d = -1;
 	uint64_t       last_seq = 0;
 	size_t         want = size + 1; /* one more says there is a next page */
-	hit           *hits = call_alloc(call, want * sizeof(*hits));
+	fb_hit        *hits = call_alloc(call, want * sizeof(*hits));
 	size_t         nhits = 0, scanned = 0;
 	feedback_cell  cells[NEAR_CELLS];
 
@@ -201,10 +170,10 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 				double d = feedback_distance_m(
 				    c, (feedback_point) {s.lat, s.lon});
 				if (d > rr ||
-				    (lastn != 0 && !before(last_d, last_seq, d, s.seq))) {
+				    (lastn != 0 && !fb_hit_before(last_d, last_seq, d, s.seq))) {
 					continue;
 				}
-				keep(hits, &nhits, want, d, s.seq);
+				fb_hits_keep(hits, &nhits, want, d, s.seq);
 			}
 			store_cursor_close(cur);
 		}

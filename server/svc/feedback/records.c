@@ -489,3 +489,30 @@ fb_states_check(svc_call *call, const char *field,
 	}
 	return ok;
 }
+
+/* ----- nearest first ------------------------------------------------------ */
+
+bool
+fb_hit_before(double d1, uint64_t s1, double d2, uint64_t s2)
+{
+	return d1 < d2 || (d1 == d2 && s1 < s2);
+}
+
+void
+fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, uint64_t seq)
+{
+	size_t i;
+	if (*n == want) {
+		if (!fb_hit_before(d, seq, h[want - 1].d, h[want - 1].seq)) {
+			return;
+		}
+		i = want - 1;
+	} else {
+		i = (*n)++;
+	}
+	while (i > 0 && fb_hit_before(d, seq, h[i - 1].d, h[i - 1].seq)) {
+		h[i] = h[i - 1];
+		i--;
+	}
+	h[i] = (fb_hit) {d, seq};
+}

@@ -41,29 +41,6 @@ text(const char *s)
 
 /* ----- nearby ------------------------------------------------------------ */
 
-typedef struct near_hit {
-	uint64_t seq;
-	double   d;
-} near_hit;
-
-/* Keeps the NEARBY_MAX nearest, sorted. */
-static void
-near_add(near_hit *hits, size_t *n, uint64_t seq, double d)
-{
-	size_t i = *n < NEARBY_MAX ? (*n)++ : NEARBY_MAX;
-	if (i == NEARBY_MAX) {
-		if (d >= hits[NEARBY_MAX - 1].d) {
-			return;
-		}
-		i = NEARBY_MAX - 1;
-	}
-	while (i > 0 && hits[i - 1].d > d) {
-		hits[i] = hits[i - 1];
-		i--;
-	}
-	hits[i] = (near_hit) {seq, d};
-}
-
 int
 fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
     const char *category, feedback_point p, uint64_t exclude,
@@ -71,7 +48,7 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 {
 	feedback_cell cells[NEARBY_CELLS];
 	size_t        ncells = 0;
-	near_hit      hits[NEARBY_MAX];
+	fb_hit        hits[NEARBY_MAX];
 	size_t        nhits = 0;
 	int           rv;
 
@@ -107,7 +84,7 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 			}
 			double d = feedback_distance_m(p, (feedback_point) {s.lat, s.lon});
 			if (d <= FEEDBACK_NEARBY_RADIUS_M) {
-				near_add(hits, &nhits, s.seq, d);
+				fb_hits_keep(hits, &nhits, NEARBY_MAX, d, s.seq);
 			}
 		}
 		store_cursor_close(c);
