@@ -44,6 +44,16 @@ struct rpc_transport {
 	rpc_transport_opts opts;
 };
 
+/* Debug level: connections coming and going, to tell "the client never
+ * connected" from "the call never arrived" when a client hangs. */
+static void
+pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void) arg;
+	LOG_DEBUG(NULL, "connection %d %s", nng_pipe_id(p),
+	    ev == NNG_PIPE_EV_ADD_POST ? "opened" : "closed");
+}
+
 static void
 job_recv(rpc_job *job)
 {
@@ -300,6 +310,10 @@ rpc_transport_open(const rpc_transport_opts *opts, rpc_transport **out,
 		goto fail;
 	}
 	t->open = true;
+	if (log_enabled(LOG_DEBUG)) {
+		nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_POST, pipe_event, NULL);
+		nng_pipe_notify(t->sock, NNG_PIPE_EV_REM_POST, pipe_event, NULL);
+	}
 	for (size_t i = 0; i < opts->contexts; i++) {
 		rpc_job *job = &t->jobs[i];
 		job->t       = t;
