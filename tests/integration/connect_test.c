@@ -85,19 +85,28 @@ assert_serves(const ht_server *s)
 	hues_client_destroy(c);
 }
 
+/* Stopped by the teardown, so that a failed test leaves no server. */
+static ht_server srv;
+
+static int
+stop(void **state)
+{
+	(void) state;
+	ht_server_stop(&srv);
+	return 0;
+}
+
 static void
 run(const char *const *args, const enum how *hows, size_t nhows)
 {
-	ht_server s;
-	ht_server_start(&s, args);
-	assert_serves(&s);
+	ht_server_start(&srv, args);
+	assert_serves(&srv);
 	for (size_t k = 0; k < nhows; k++) {
 		for (int i = 0; i < HANGUPS; i++) {
-			hang_up(s.url, hows[k]);
+			hang_up(srv.url, hows[k]);
 		}
-		assert_serves(&s);
+		assert_serves(&srv);
 	}
-	ht_server_stop(&s);
 }
 
 static void
@@ -122,8 +131,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipc_hang_ups),
-		cmocka_unit_test(test_tcp_hang_ups),
+		cmocka_unit_test_teardown(test_ipc_hang_ups, stop),
+		cmocka_unit_test_teardown(test_tcp_hang_ups, stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
