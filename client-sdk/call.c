@@ -472,6 +472,8 @@ slot_fail(hues__slot *s, int rv, bool never_sent)
 			snprintf(msg, sizeof(msg),
 			    "no connection to a server within %u ms",
 			    c->o.connect_timeout_ms);
+			/* Perhaps the dialers stopped (redial.c). */
+			hues__redial_want(c, s->sock);
 		} else {
 			code = HUES_DEADLINE_EXCEEDED;
 			snprintf(msg, sizeof(msg), "deadline exceeded");

@@ -1,6 +1,6 @@
 /*
- * client.c - creating and destroying a client: options, sockets, dialers,
- * TLS, slots.
+ * client.c - creating and destroying a client: options, sockets (their
+ * dialers are in redial.c), TLS, slots.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,40 +104,45 @@ tls_setup(hues_client *c, const char *url)
 	return rv == 0 ? HUES_OK : HUES_INVALID_ARGUMENT;
 }
 
+/* Counts the socket's connections; lock-free, see hues__sock. */
+static void
+pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	hues__sock *hs = arg;
+	(void) p;
+	atomic_fetch_add(&hs->pipes, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1);
+}
+
 static int
-open_socket(hues_client *c, nng_socket *s, const char *const *urls,
-    size_t nurls)
+open_socket(hues_client *c, hues__sock *hs)
 {
 	int rv;
 
-	if (nng_req0_open(s) != 0) {
+	if (nng_req0_open(&hs->s) != 0) {
 		return HUES_RESOURCE_EXHAUSTED;
 	}
 	/* nng resends a request on timeout and on reconnect, and the server
 	 * cannot tell the copies apart: a report would be filed twice. The
 	 * SDK retries itself, only when that is safe. */
-	if (nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME,
+	if (nng_socket_set_ms(hs->s, NNG_OPT_REQ_RESENDTIME,
 	        NNG_DURATION_INFINITE) != 0 ||
-	    nng_socket_set_ms(*s, NNG_OPT_RECONNMINT, 50) != 0 ||
-	    nng_socket_set_ms(*s, NNG_OPT_RECONNMAXT, 1000) != 0) {
+	    nng_socket_set_ms(hs->s, NNG_OPT_RECONNMINT, 50) != 0 ||
+	    nng_socket_set_ms(hs->s, NNG_OPT_RECONNMAXT, 1000) != 0 ||
+	    nng_pipe_notify(hs->s, NNG_PIPE_EV_ADD_POST, pipe_event, hs) != 0 ||
+	    nng_pipe_notify(hs->s, NNG_PIPE_EV_REM_POST, pipe_event, hs) != 0) {
 		return HUES_INTERNAL;
 	}
-	for (size_t i = 0; i < nurls; i++) {
-		nng_dialer d;
-		if (nng_dialer_create(&d, *s, urls[i]) != 0) {
-			return HUES_INVALID_ARGUMENT;
+	if ((hs->dialers = calloc(c->nurls, sizeof(*hs->dialers))) == NULL) {
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	hs->ndialers = c->nurls;
+	for (size_t i = 0; i < c->nurls; i++) {
+		if (strncmp(c->urls[i], "tls+tcp://", 10) == 0 &&
+		    (rv = tls_setup(c, c->urls[i])) != HUES_OK) {
+			return rv;
 		}
-		rv = nng_dialer_set_size(d, NNG_OPT_RECVMAXSZ, c->o.max_reply_bytes);
-		if (rv == 0 && strncmp(urls[i], "tls+tcp://", 10) == 0) {
-			if ((rv = tls_setup(c, urls[i])) != HUES_OK) {
-				return rv;
-			}
-			rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, c->tls);
-		}
-		/* Non-blocking: a server that is down now is dialled again
-		 * in the background until it answers. */
-		if (rv != 0 || nng_dialer_start(d, NNG_FLAG_NONBLOCK) != 0) {
-			return HUES_INVALID_ARGUMENT;
+		if ((rv = hues__dialer_start(c, hs, i)) != HUES_OK) {
+			return rv;
 		}
 	}
 	return HUES_OK;
@@ -168,10 +173,18 @@ client_free(hues_client *c)
 	if (c->tls != NULL) {
 		nng_tls_config_free(c->tls);
 	}
+	pthread_cond_destroy(&c->redial_cv);
 	pthread_cond_destroy(&c->idle_cv);
 	pthread_mutex_destroy(&c->mtx);
 	free(c->slots);
+	for (size_t i = 0; c->socks != NULL && i < c->o.sockets; i++) {
+		free(c->socks[i].dialers);
+	}
 	free(c->socks);
+	for (size_t i = 0; i < c->nurls; i++) {
+		free(c->urls[i]);
+	}
+	free(c->urls);
 	free(c);
 }
 
@@ -194,7 +207,7 @@ close_sockets(hues_client *c)
 		}
 	}
 	for (size_t i = 0; i < c->nsocks; i++) {
-		nng_close(c->socks[i]);
+		nng_close(c->socks[i].s);
 	}
 }
 
@@ -214,13 +227,14 @@ make_slots(hues_client *c)
 	for (size_t k = 0; k < c->nslots; k++) {
 		hues__slot *s = &c->slots[k];
 		s->client     = c;
+		s->sock       = k % c->nsocks;
 		s->calls      = calloc(c->o.max_batch, sizeof(*s->calls));
 		s->wires      = calloc(c->o.max_batch, sizeof(*s->wires));
 		s->results    = calloc(c->o.max_batch, sizeof(*s->results));
 		if (s->calls == NULL || s->wires == NULL || s->results == NULL ||
 		    nng_aio_alloc(&s->aio, hues__slot_cb, s) != 0 ||
 		    nng_aio_alloc(&s->timer, hues__slot_timer_cb, s) != 0 ||
-		    nng_ctx_open(&s->ctx, c->socks[k % c->nsocks]) != 0) {
+		    nng_ctx_open(&s->ctx, c->socks[s->sock].s) != 0) {
 			return HUES_RESOURCE_EXHAUSTED;
 		}
 		if (c->free_tail != NULL) {
@@ -257,19 +271,27 @@ hues_client_create(const char *const *urls, size_t nurls,
 	apply_defaults(&c->o);
 	pthread_mutex_init(&c->mtx, NULL);
 	pthread_cond_init(&c->idle_cv, NULL);
+	pthread_cond_init(&c->redial_cv, NULL);
 	c->pending.next = c->pending.prev = &c->pending;
 	c->retrying.next = c->retrying.prev = &c->retrying;
 	c->rng = hues__now_ns() ^ (uint64_t) (uintptr_t) c;
 	atomic_init(&c->next_id, 1);
 
 	c->socks = calloc(c->o.sockets, sizeof(*c->socks));
-	if (c->socks == NULL) {
+	c->urls  = calloc(nurls, sizeof(*c->urls));
+	if (c->socks == NULL || c->urls == NULL) {
 		client_free(c);
 		return HUES_RESOURCE_EXHAUSTED;
 	}
+	for (; c->nurls < nurls; c->nurls++) {
+		if ((c->urls[c->nurls] = strdup(urls[c->nurls])) == NULL) {
+			client_free(c);
+			return HUES_RESOURCE_EXHAUSTED;
+		}
+	}
 	for (size_t i = 0; i < c->o.sockets; i++) {
-		rv = open_socket(c, &c->socks[c->nsocks], urls, nurls);
-		if (rv == HUES_OK || nng_socket_id(c->socks[c->nsocks]) > 0) {
+		rv = open_socket(c, &c->socks[c->nsocks]);
+		if (rv == HUES_OK || nng_socket_id(c->socks[c->nsocks].s) > 0) {
 			c->nsocks++;
 		}
 		if (rv != HUES_OK) {
@@ -278,11 +300,17 @@ hues_client_create(const char *const *urls, size_t nurls,
 			return rv;
 		}
 	}
-	if ((rv = make_slots(c)) != HUES_OK ||
+	if ((rv = make_slots(c)) == HUES_OK &&
 	    nng_aio_alloc(&c->timer, hues__timer_cb, c) != 0) {
+		rv = HUES_RESOURCE_EXHAUSTED;
+	}
+	if (rv == HUES_OK) {
+		rv = hues__redial_start(c);
+	}
+	if (rv != HUES_OK) {
 		close_sockets(c);
 		client_free(c);
-		return rv != HUES_OK ? rv : HUES_RESOURCE_EXHAUSTED;
+		return rv;
 	}
 	*out = c;
 	return HUES_OK;
@@ -302,6 +330,7 @@ hues_client_destroy(hues_client *c)
 		pthread_cond_wait(&c->idle_cv, &c->mtx);
 	}
 	pthread_mutex_unlock(&c->mtx);
+	hues__redial_stop(c); /* no dialer is replaced from here on */
 
 	/* Closing the sockets ends every message in flight with NNG_ECLOSED;
 	 * cancelling the timer hands the waiting calls to its callback, which

@@ -24,6 +24,18 @@
 typedef struct hues__call hues__call;
 typedef struct hues__slot hues__slot;
 
+/* One REQ socket and its dialers (one per URL). pipes is kept by NNG's
+ * pipe events, without the client's lock: the events fire on NNG threads
+ * that may be inside nng_dialer_close(), called by the redial thread. */
+typedef struct hues__sock {
+	nng_socket  s;
+	nng_dialer *dialers;
+	size_t      ndialers;
+	atomic_int  pipes;     /* connections up now */
+	bool        redial;    /* the redial thread should replace dialers */
+	uint64_t    redial_at; /* when it last did, or was asked to */
+} hues__sock;
+
 /* A call from start to callback. Allocated in one block with its copies of
  * method, payload and metadata. */
 struct hues__call {
@@ -52,6 +64,7 @@ enum { SLOT_IDLE, SLOT_SENDING, SLOT_RECEIVING };
 /* One message in flight on one socket: a REQ context and its calls. */
 struct hues__slot {
 	hues_client  *client;
+	size_t        sock; /* index in client->socks */
 	nng_ctx       ctx;
 	nng_aio      *aio;   /* send, then receive */
 	nng_aio      *timer; /* deadlines of a batch's earlier calls */
@@ -72,8 +85,15 @@ struct hues_client {
 	pthread_mutex_t  mtx;
 	pthread_cond_t   idle_cv; /* active reached 0 */
 	hues_client_opts o;
-	nng_socket      *socks;
+	hues__sock      *socks;
 	size_t           nsocks;
+	char           **urls; /* copies, for the redial thread */
+	size_t           nurls;
+	/* Replaces the dialers of a socket whose sends time out with no
+	 * connection (redial.c); started with the client. */
+	pthread_t        redial_thread;
+	bool             redial_running;
+	pthread_cond_t   redial_cv;
 	nng_tls_config  *tls;
 	hues__slot      *slots;
 	size_t           nslots;
@@ -100,6 +120,13 @@ extern _Thread_local bool hues__in_callback;
 
 /* clock */
 uint64_t hues__now_ns(void);
+
+/* dialers (redial.c) */
+int  hues__dialer_start(hues_client *c, hues__sock *hs, size_t url);
+int  hues__redial_start(hues_client *c);
+void hues__redial_stop(hues_client *c);
+/* A send on socket i found no connection within connect_timeout_ms. */
+void hues__redial_want(hues_client *c, size_t i);
 
 /* results (result.c) */
 hues_result *hues__result_local(uint64_t call_id, int code, const char *fmt,

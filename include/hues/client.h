@@ -49,7 +49,10 @@ typedef struct hues_client_opts {
 	uint32_t backoff_initial_ms;
 	uint32_t backoff_max_ms;
 	/* How long a call waits for a connection before failing with
-	 * UNAVAILABLE (retried like any UNAVAILABLE). Default 2000. */
+	 * UNAVAILABLE (retried like any UNAVAILABLE). Default 2000. The
+	 * client also takes such a wait as a sign that a socket stopped
+	 * dialling (an nng 1.5.2 bug) and dials it afresh, at most once a
+	 * second, from a thread of its own. */
 	uint32_t connect_timeout_ms;
 	/* NNG sockets (TCP connections per server). Default 2. */
 	uint32_t sockets;

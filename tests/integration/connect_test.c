@@ -12,6 +12,9 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -97,9 +101,15 @@ stop(void **state)
 }
 
 static void
-run(const char *const *args, const enum how *hows, size_t nhows)
+srv_start(const char *const *args)
 {
 	ht_server_start(&srv, args);
+}
+
+static void
+run(const char *const *args, const enum how *hows, size_t nhows)
+{
+	srv_start(args);
 	assert_serves(&srv);
 	for (size_t k = 0; k < nhows; k++) {
 		for (int i = 0; i < HANGUPS; i++) {
@@ -127,12 +137,94 @@ test_tcp_hang_ups(void **state)
 	run(args, hows, 4);
 }
 
+/* ----- the client side ------------------------------------------------------
+ *
+ * A server that accepts and closes at once makes the client's handshake
+ * write fail with EPIPE, and nng 1.5.2's dialer then stops for good; the
+ * SDK replaces dialers whose sends find no connection (client-sdk/
+ * redial.c). Without that, no call of this client was ever answered, even
+ * with the real server up on the same path.
+ */
+typedef struct slammer {
+	int         fd;
+	atomic_bool stop;
+	atomic_int  closed;
+} slammer;
+
+static void *
+slam(void *arg)
+{
+	slammer *sl = arg;
+	/* Bounded: stops when told, or after 10 s without being told. */
+	for (int i = 0; i < 1000 && !atomic_load(&sl->stop); i++) {
+		struct pollfd p = { .fd = sl->fd, .events = POLLIN };
+		if (poll(&p, 1, 10) == 1) {
+			int c = accept(sl->fd, NULL, NULL);
+			if (c >= 0) {
+				close(c);
+				atomic_fetch_add(&sl->closed, 1);
+			}
+		}
+	}
+	return NULL;
+}
+
+static void
+test_client_redials_after_failed_handshakes(void **state)
+{
+	(void) state;
+	char dir[] = "/tmp/hues-redial.XXXXXX", url[128];
+	assert_non_null(mkdtemp(dir));
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s.sock", dir);
+	snprintf(url, sizeof(url), "ipc://%s", sa.sun_path);
+
+	slammer sl = { .fd = socket(AF_UNIX, SOCK_STREAM, 0) };
+	assert_true(sl.fd >= 0);
+	assert_int_equal(bind(sl.fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+	assert_int_equal(listen(sl.fd, 16), 0);
+	pthread_t thr;
+	assert_int_equal(pthread_create(&thr, NULL, slam, &sl), 0);
+
+	hues_client_opts o = { .sockets = 1, .max_attempts = 1,
+		.connect_timeout_ms = 200, .timeout_ms = 1000 };
+	hues_client *c   = NULL;
+	const char  *u   = url;
+	assert_int_equal(hues_client_create(&u, 1, &o, &c), HUES_OK);
+	/* Its dialer meets the server that hangs up: a few times, with
+	 * backoff. Bounded, and enough either way. */
+	for (int i = 0; i < 300 && atomic_load(&sl.closed) < 4; i++) {
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	atomic_store(&sl.stop, true);
+	pthread_join(thr, NULL);
+	close(sl.fd);
+	unlink(sa.sun_path);
+
+	const char *const args[] = { "--listen", url, NULL };
+	srv_start(args);
+	int code = -1;
+	for (int i = 0; i < 20 && code != HUES_OK; i++) {
+		hues_result *res = NULL;
+		/* The call's status: UNAVAILABLE while there is no connection. */
+		code = hues_call(c, "/hues.v1.Health/Check", NULL, 0, NULL, &res);
+		hues_result_free(res);
+	}
+	hues_client_destroy(c);
+	ht_server_stop(&srv);
+	rmdir(dir);
+	assert_int_equal(code, HUES_OK);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_ipc_hang_ups, stop),
 		cmocka_unit_test_teardown(test_tcp_hang_ups, stop),
+		cmocka_unit_test_teardown(
+		    test_client_redials_after_failed_handshakes, stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
