@@ -78,6 +78,40 @@ ht_log_count(const ht_server *s, const char *needle)
 	return n;
 }
 
+/* Servers started and not yet reaped. A failed assertion leaves its test
+ * function at once, past the ht_server_stop() at its end; the process's
+ * exit then kills what is left, so that no server outlives its test. */
+#define MAX_SPAWNED 64
+static pid_t spawned[MAX_SPAWNED];
+
+static void
+kill_spawned(void)
+{
+	for (size_t i = 0; i < MAX_SPAWNED; i++) {
+		if (spawned[i] > 0) {
+			kill(spawned[i], SIGKILL);
+			waitpid(spawned[i], NULL, 0);
+			spawned[i] = 0;
+		}
+	}
+}
+
+static void
+track(pid_t pid, bool add)
+{
+	static bool registered;
+	if (!registered) {
+		atexit(kill_spawned);
+		registered = true;
+	}
+	for (size_t i = 0; i < MAX_SPAWNED; i++) {
+		if (add ? spawned[i] == 0 : spawned[i] == pid) {
+			spawned[i] = add ? pid : 0;
+			return;
+		}
+	}
+}
+
 static bool
 child_alive(ht_server *s)
 {
@@ -88,6 +122,7 @@ child_alive(ht_server *s)
 	pid_t r = waitpid(s->pid, &status, WNOHANG);
 	if (r == s->pid) {
 		s->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		track(s->pid, false);
 		s->pid         = 0;
 		return false;
 	}
@@ -163,6 +198,7 @@ spawn(ht_server *s, const char *const *args)
 		_exit(127);
 	}
 	s->pid = pid;
+	track(pid, true);
 }
 
 void
@@ -256,6 +292,7 @@ ht_server_stop(ht_server *s)
 		if (s->pid > 0) {
 			kill(s->pid, SIGKILL);
 			waitpid(s->pid, NULL, 0);
+			track(s->pid, false);
 			s->pid = 0;
 		}
 	}
