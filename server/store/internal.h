@@ -78,6 +78,11 @@ struct store {
 	pthread_t        writer;
 	bool             writer_running;
 
+	/* Filling the map's page tables after open (warm.c). */
+	pthread_t   warm;
+	bool        warm_running;
+	atomic_bool warm_stop;
+
 	_Atomic uint64_t n_commits, n_committed, n_failed, n_largest;
 	_Atomic uint64_t n_commit_errors, n_grows, n_map_size, n_stale;
 };
@@ -105,5 +110,7 @@ void store__writer_stop(store *st, unsigned flags);
 
 /* Clears stale reader slots and counts them; logs when any were found. */
 void store__reader_check(store *st);
+void store__warm_start(store *st);
+void store__warm_stop(store *st);
 
 #endif /* HUES_STORE_INTERNAL_H */

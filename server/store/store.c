@@ -230,6 +230,7 @@ fail:
 static void
 store_free(store *st)
 {
+	store__warm_stop(st);
 	if (st->env != NULL) {
 		mdb_env_close(st->env);
 	}
@@ -331,6 +332,7 @@ store_open(const store_opts *opts, store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the store writer thread");
 		goto fail;
 	}
+	store__warm_start(st);
 	*out = st;
 	return HUES_OK;
 
