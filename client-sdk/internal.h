@@ -121,6 +121,11 @@ extern _Thread_local bool hues__in_callback;
 /* clock */
 uint64_t hues__now_ns(void);
 
+/* outcomes (outcome.c): fill slot->results[0..ncalls) from a reply (which
+ * is freed) or from the NNG error of the slot's send or receive */
+void hues__outcomes_of_reply(hues__slot *s, nng_msg *msg);
+void hues__outcomes_of_error(hues__slot *s, int nng_rv, bool never_sent);
+
 /* dialers (redial.c) */
 int  hues__dialer_start(hues_client *c, hues__sock *hs, size_t url);
 int  hues__redial_start(hues_client *c);
