@@ -157,6 +157,7 @@ test_submit_survives_kill(void **state)
 	ht_server_start_in(&env.srv, env.srv.dir, args);
 	/* Calls still in flight fail, or reach the new server. */
 	wait_done(N);
+	ht_client_settle(c, 2);
 	hues_client_destroy(c);
 	hues_client_opts o1 = { .max_attempts = 1, .timeout_ms = 20000 };
 	env.c               = ht_client(&env.srv, &o1);
@@ -418,6 +419,7 @@ test_transitions_survive_kill(void **state)
 	static const char *const args[] = { "--write-burst", "100000", NULL };
 	ht_server_start_in(&env.srv, env.srv.dir, args);
 	wait_done(M);
+	ht_client_settle(c, 2);
 	hues_client_destroy(c);
 	hues_client_opts o1 = { .max_attempts = 1, .timeout_ms = 20000 };
 	env.c               = ht_client(&env.srv, &o1);

@@ -346,6 +346,21 @@ ht_client(const ht_server *s, const hues_client_opts *opts)
 	return c;
 }
 
+void
+ht_client_settle(hues_client *c, unsigned sockets)
+{
+	unsigned in_a_row = 0;
+	/* Calls in a row alternate between the sockets; one that has no
+	 * connection fails after connect_timeout_ms and dials afresh. */
+	for (int k = 0; k < 40 && in_a_row < sockets; k++) {
+		hues_result *res = NULL;
+		int rv = hues_call(c, "/hues.v1.Health/Check", NULL, 0, NULL, &res);
+		hues_result_free(res);
+		in_a_row = rv == HUES_OK ? in_a_row + 1 : 0;
+	}
+	assert_int_equal(in_a_row, sockets);
+}
+
 unsigned char *
 ht_raw_call(const char *url, const void *data, size_t len, int timeout_ms,
     size_t *reply_len)

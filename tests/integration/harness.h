@@ -64,6 +64,11 @@ void ht_hold_worker(const ht_server *s, hues_client *c, ht_async *a);
 /* A client for the server with the given options (NULL: defaults), with
  * each of its sockets connected (one Health/Check call per socket). */
 hues_client *ht_client(const ht_server *s, const hues_client_opts *opts);
+/* Makes every socket of c connected (`sockets` calls in a row answered,
+ * bounded), before destroying a client that lived through a restart:
+ * nng 1.5.2 leaks a dialer and pipe when a socket closes while one of its
+ * connections is being set up. */
+void ht_client_settle(hues_client *c, unsigned sockets);
 
 /* Sends raw bytes to url over a REQ socket and returns the raw reply
  * (malloc'd, *len bytes), or NULL when no reply came within timeout_ms. */
