@@ -39,26 +39,8 @@ enum how { CLOSE, RESET, HALF_HEADER, NOT_SP };
 static void
 hang_up(const char *url, enum how how)
 {
-	int fd;
+	int fd = ht_raw_connect(url);
 
-	if (strncmp(url, "ipc://", 6) == 0) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		size_t              n  = strlen(url + 6);
-		assert_true(n < sizeof(sa.sun_path));
-		memcpy(sa.sun_path, url + 6, n + 1);
-		fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		assert_true(fd >= 0);
-		assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
-	} else {
-		unsigned port = 0;
-		assert_int_equal(sscanf(url, "tcp://127.0.0.1:%u", &port), 1);
-		struct sockaddr_in sa = { .sin_family = AF_INET,
-			.sin_port                     = htons((uint16_t) port) };
-		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		fd                 = socket(AF_INET, SOCK_STREAM, 0);
-		assert_true(fd >= 0);
-		assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
-	}
 	switch (how) {
 	case CLOSE: break;
 	case RESET: {

@@ -5,6 +5,8 @@
  * sizes).
  */
 #include <pthread.h>
+#include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -550,15 +553,28 @@ test_oversize_request_rejected_by_server(void **state)
 	free(p);
 
 	/* Far beyond the limit NNG drops the connection unread: no reply,
-	 * no allocation of what the length prefix claims, server fine. */
-	plen = MAX_REQUEST + 2 * 1024 * 1024;
-	p    = calloc(1, plen);
-	env  = envelope("/hues.v1.Debug/Echo", p, plen, 0, NULL, 0, &len);
-	size_t         n;
-	unsigned char *rep = ht_raw_call(srv.url, env, len, 1000, &n);
-	assert_null(rep);
-	free(env);
-	free(p);
+	 * no allocation of what the length prefix claims, server fine. Sent
+	 * below NNG, as the SP header and a length prefix: an NNG socket
+	 * whose connection the server cut mid-send leaks its dialer and pipe
+	 * when closed (nng 1.5.2), which failed LeakSanitizer now and then. */
+	static const uint8_t sp_req[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 };
+	uint8_t              hdr[8], frame[12] = { 0 };
+	uint64_t             claim = MAX_REQUEST + 2 * 1024 * 1024;
+	int                  fd    = ht_raw_connect(srv.url);
+	assert_int_equal(write(fd, sp_req, 8), 8);
+	assert_int_equal(read(fd, hdr, 8), 8); /* the server's SP header */
+	for (int i = 0; i < 8; i++) {
+		frame[i] = (uint8_t) (claim >> (56 - 8 * i));
+	}
+	frame[8] = 0x80; /* a request id, then the body that never comes */
+	assert_int_equal(write(fd, frame, sizeof(frame)), (ssize_t) sizeof(frame));
+	/* The server closes the connection: end of file or a reset, never
+	 * a reply. Bounded by the poll. */
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&pf, 1, 10000), 1);
+	ssize_t got = read(fd, hdr, sizeof(hdr));
+	assert_true(got == 0 || (got < 0 && errno == ECONNRESET));
+	close(fd);
 	assert_server_healthy();
 }
 

@@ -7,6 +7,7 @@
 
 #include "async.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -17,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -359,6 +363,32 @@ ht_client_settle(hues_client *c, unsigned sockets)
 		in_a_row = rv == HUES_OK ? in_a_row + 1 : 0;
 	}
 	assert_int_equal(in_a_row, sockets);
+}
+
+int
+ht_raw_connect(const char *url)
+{
+	int fd;
+
+	if (strncmp(url, "ipc://", 6) == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		size_t             n  = strlen(url + 6);
+		assert_true(n < sizeof(sa.sun_path));
+		memcpy(sa.sun_path, url + 6, n + 1);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+	} else {
+		unsigned port = 0;
+		assert_int_equal(sscanf(url, "tcp://127.0.0.1:%u", &port), 1);
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+			.sin_port                     = htons((uint16_t) port) };
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		fd                 = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+	}
+	return fd;
 }
 
 unsigned char *

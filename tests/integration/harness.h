@@ -70,6 +70,10 @@ hues_client *ht_client(const ht_server *s, const hues_client_opts *opts);
  * connections is being set up. */
 void ht_client_settle(hues_client *c, unsigned sockets);
 
+/* A plain stream socket connected to an ipc:// or tcp://127.0.0.1 URL,
+ * for tests that must speak below NNG (hang-ups, hostile framing). */
+int ht_raw_connect(const char *url);
+
 /* Sends raw bytes to url over a REQ socket and returns the raw reply
  * (malloc'd, *len bytes), or NULL when no reply came within timeout_ms. */
 unsigned char *ht_raw_call(const char *url, const void *data, size_t len,
