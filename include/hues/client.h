@@ -89,7 +89,9 @@ typedef struct hues_client_opts {
  * ipc:///path, tls+tcp://host:port). Connecting happens in the background
  * and is retried for the life of the client; a server that is down now is
  * used once it comes up. opts may be NULL for all defaults; the client
- * copies what it needs from urls and opts.
+ * copies what it needs from urls and opts. Besides NNG's threads, a client
+ * has one thread of its own, which re-creates stuck dialers (see
+ * connect_timeout_ms); it sleeps otherwise and ends with the client.
  *
  * Returns HUES_OK and sets *out, which the caller owns and frees with
  * hues_client_destroy(). Returns HUES_INVALID_ARGUMENT for no URL or a URL
