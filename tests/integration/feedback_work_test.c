@@ -36,15 +36,11 @@ teardown(void **state)
 	return 0;
 }
 
-/* Each report at a point of its own, 1.1 km apart: no nearby lists. */
-static int next_spot;
-
+/* Each report at a point of its own: no nearby lists. */
 static void
 submit(const char *reporter, const char *category, char id[FB_ID_LEN])
 {
-	int i = next_spot++;
-	fb_submit(&env, reporter, category, 16.10 + 0.01 * (i / 60),
-	    107.30 + 0.01 * (i % 60), id);
+	fb_submit_apart(&env, reporter, category, id);
 }
 
 #define OLGA  fb_officer(&env, "olga", "so-gtvt")
