@@ -215,6 +215,17 @@ find(const char *id)
 	return NULL;
 }
 
+static bool
+in_walk(const walk *w, const char *id)
+{
+	for (size_t k = 0; k < w->n; k++) {
+		if (strcmp(w->items[k].id, id) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Asserts that the walk returned exactly the published reports that
  * match (in any order). */
 static void
@@ -225,11 +236,7 @@ assert_same_set(
 	for (size_t i = 0; i < nall; i++) {
 		if (all[i].published && match(&all[i], arg)) {
 			want++;
-			bool found = false;
-			for (size_t k = 0; k < w->n && !found; k++) {
-				found = strcmp(w->items[k].id, all[i].id) == 0;
-			}
-			if (!found) {
+			if (!in_walk(w, all[i].id)) {
 				fail_msg(
 				    "%s is missing from the feed", all[i].id);
 			}
@@ -570,11 +577,7 @@ assert_kept(
 		if (!all[i].published || !in(&all[i], arg)) {
 			continue;
 		}
-		bool found = false;
-		for (size_t k = 0; k < w->n && !found; k++) {
-			found = strcmp(w->items[k].id, all[i].id) == 0;
-		}
-		if (!found) {
+		if (!in_walk(w, all[i].id)) {
 			fail_msg(
 			    "%s was skipped by a walk with inserts", all[i].id);
 		}
