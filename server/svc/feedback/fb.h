@@ -97,6 +97,12 @@ typedef struct fb_summary {
 	uint8_t     state, published, rating, reopen_count;
 	const char *category, *ward, *agency;
 	size_t      category_len, ward_len, agency_len;
+	/* Set by fb_summary_decode: what the value holds after the summary.
+	 * In the geo index, a published report's public card (card.c), so
+	 * that a feed page reads its reports off the cells it scans; empty
+	 * for unpublished reports (and in stores written before cards). */
+	const void *card;
+	size_t      card_len;
 } fb_summary;
 
 #define FB_SUMMARY_MAX (8 * 8 + 4 + 3 * (1 + FEEDBACK_MAX_CODE))
@@ -114,6 +120,10 @@ bool   fb_summary_decode(const void *p, size_t n, fb_summary *out);
 bool fb_summary_is(const char *field, size_t len, const char *s);
 
 /* ----- the record and its indexes (records.c) --------------------------- */
+
+/* Copies report seq's packed bytes into memory of alloc; HUES_NOT_FOUND. */
+int fb_report_bytes(store_txn *txn, const fb_tables *t, uint64_t seq,
+    ProtobufCAllocator *alloc, void **val, size_t *len);
 
 /* Reads report seq into r (unpacked with alloc); HUES_NOT_FOUND. */
 int fb_report_load(store_txn *txn, const fb_tables *t, uint64_t seq,
@@ -148,11 +158,14 @@ bool fb_state_nearby_open(int state);
 /* A report found by a nearest-first scan, and the bounded list of the
  * want nearest, kept sorted by (distance, number) as hits come in. */
 typedef struct fb_hit {
-	double   d;
-	uint64_t seq;
+	double      d;
+	uint64_t    seq;
+	const void *card; /* s->card of the summary: valid while its txn is */
+	size_t      card_len;
 } fb_hit;
 bool fb_hit_before(double d1, uint64_t s1, double d2, uint64_t s2);
-void fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, uint64_t seq);
+void fb_hits_keep(
+    fb_hit *h, size_t *n, size_t want, double d, const fb_summary *s);
 
 /* Whether a report in this state is public: accepted and after, but not
  * waiting for the centre, refused or withdrawn. */
@@ -205,6 +218,23 @@ int fb_view_for(svc_call *call, const svc_principal *p,
 /* Applies view v to r in place (r is in the call's memory), and fills
  * the derived fields that depend on now. */
 void fb_view_apply(svc_call *call, Hues__V1__Report *r, fb_view v);
+
+/* ----- cards (card.c) --------------------------------------------------- */
+
+/* What fb_card_of returns for bytes that are not a well-formed record. */
+#define FB_CARD_BAD ((size_t) -1)
+
+/*
+ * The public card of a stored report (its packed bytes, len of them):
+ * the public view without the history, as protobuf bytes, written to out
+ * (len bytes of room; a card is never longer than its record). Returns
+ * its length, or FB_CARD_BAD.
+ */
+size_t fb_card_of(const void *report, size_t len, void *out);
+
+/* Whether card.c has a rule for field number of desc (the unit test
+ * checks that every field of the messages it filters has one). */
+bool fb_card_knows(const ProtobufCMessageDescriptor *desc, uint32_t number);
 
 /* The authz facts of a report. */
 void fb_authz_object(const Hues__V1__Report *r, authz_object *out);
