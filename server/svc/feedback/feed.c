@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "svc/feedback/fb.h"
 #include "svc/feedback/validate.h"
 
@@ -79,25 +80,64 @@ filters_hash(const Hues__V1__PublicFeedRequest *q)
 }
 
 /* Loads the report of a summary into an item of the public view. */
-static Hues__V1__FeedItem *
-item(svc_call *call, fb_service *svc, store_txn *txn, uint64_t seq, double d)
-{
-	ProtobufCAllocator pa;
-	Hues__V1__Report  *r;
+/* Room for a length prefix in front of a card. */
+#define PREFIX_MAX 10
 
-	fb_call_allocator(call, &pa);
-	if (fb_report_load(txn, &svc->t, seq, &pa, &r) != HUES_OK) {
-		return NULL;
+/*
+ * The feed item of hit h. Its report is the public card of card.c,
+ * carried as the item's field 1 in packed form (an "unknown" field to
+ * protobuf-c, which packs such fields as they are): a page neither
+ * unpacks nor repacks the reports it shows. The card comes with the hit
+ * when the index entry holds one (geo entries of published reports),
+ * else from the report's record.
+ */
+static Hues__V1__FeedItem *
+item(svc_call *call, fb_service *svc, store_txn *txn, const fb_hit *h)
+{
+	uint8_t *buf;
+	size_t   n;
+
+	if (h->card_len > 0) {
+		n   = h->card_len;
+		buf = call_alloc(call, PREFIX_MAX + n);
+		memcpy(buf + PREFIX_MAX, h->card, n);
+	} else {
+		ProtobufCAllocator pa;
+		void              *rec;
+		size_t             len;
+		fb_call_allocator(call, &pa);
+		if (fb_report_bytes(txn, &svc->t, h->seq, &pa, &rec, &len) !=
+		    HUES_OK) {
+			return NULL;
+		}
+		buf = call_alloc(call, PREFIX_MAX + len);
+		n   = fb_card_of(rec, len, buf + PREFIX_MAX);
+		if (n == FB_CARD_BAD) {
+			LOG_WARN(call_request_id(call),
+			    "report %llu: malformed record",
+			    (unsigned long long) h->seq);
+			return NULL;
+		}
 	}
-	fb_view_apply(call, r, FB_VIEW_PUBLIC);
-	/* A feed shows cards: the history is GetReport's, and leaving it
-	 * out halves what a page costs to encode, send and decode. */
-	r->n_history = 0;
-	r->history   = NULL;
+	/* The prefix goes right in front of the card. */
+	uint8_t pfx[PREFIX_MAX];
+	size_t  pn = 0;
+	for (size_t v = n; pn == 0 || v != 0; v >>= 7) {
+		pfx[pn++] = (uint8_t) ((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+	}
+	memcpy(buf + PREFIX_MAX - pn, pfx, pn);
+
+	ProtobufCMessageUnknownField *f = call_alloc(call, sizeof(*f));
+	f->tag       = 1; /* FeedItem.report */
+	f->wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+	f->len       = pn + n;
+	f->data      = buf + PREFIX_MAX - pn;
+
 	Hues__V1__FeedItem *it =
 	    call_new_message(call, &hues__v1__feed_item__descriptor);
-	it->report     = r;
-	it->distance_m = d;
+	it->base.n_unknown_fields = 1;
+	it->base.unknown_fields   = f;
+	it->distance_m            = h->d;
 	return it;
 }
 
@@ -173,7 +213,7 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 				    (lastn != 0 && !fb_hit_before(last_d, last_seq, d, s.seq))) {
 					continue;
 				}
-				fb_hits_keep(hits, &nhits, want, d, s.seq);
+				fb_hits_keep(hits, &nhits, want, d, &s);
 			}
 			store_cursor_close(cur);
 		}
@@ -185,7 +225,7 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 	size_t n = nhits < size ? nhits : size;
 	resp->items = call_alloc(call, (n + 1) * sizeof(*resp->items));
 	for (size_t i = 0; i < n; i++) {
-		Hues__V1__FeedItem *it = item(call, svc, txn, hits[i].seq, hits[i].d);
+		Hues__V1__FeedItem *it = item(call, svc, txn, &hits[i]);
 		if (it != NULL) {
 			resp->items[resp->n_items++] = it;
 		}
@@ -274,7 +314,7 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 				more = true;
 				break;
 			}
-			Hues__V1__FeedItem *x = item(call, svc, txn, s.seq, 0);
+			Hues__V1__FeedItem *x = item(call, svc, txn, &(fb_hit) {0, s.seq, s.card, s.card_len});
 			if (x != NULL) {
 				resp->items[resp->n_items++] = x;
 			}
@@ -334,7 +374,7 @@ feed_time(svc_call *call, fb_service *svc, store_txn *txn,
 			more = true;
 			break;
 		}
-		Hues__V1__FeedItem *x = item(call, svc, txn, s.seq, 0);
+		Hues__V1__FeedItem *x = item(call, svc, txn, &(fb_hit) {0, s.seq, s.card, s.card_len});
 		if (x != NULL) {
 			resp->items[resp->n_items++] = x;
 		}

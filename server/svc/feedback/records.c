@@ -163,6 +163,8 @@ fb_summary_decode(const void *v, size_t n, fb_summary *out)
 		*strs[i] = (const char *) p + 1;
 		p += 1 + *lens[i];
 	}
+	out->card     = p;
+	out->card_len = (size_t) (end - p);
 	return true;
 }
 
@@ -297,18 +299,25 @@ key_rating(store_key *k, const fb_summary *s, int64_t window)
 /* ----- load and save ------------------------------------------------------ */
 
 int
+fb_report_bytes(store_txn *txn, const fb_tables *t, uint64_t seq,
+    ProtobufCAllocator *alloc, void **val, size_t *len)
+{
+	store_key k;
+
+	key_seq(&k, seq);
+	return store_get_alloc(txn, t->report, store_key_data(&k),
+	    store_key_len(&k), (store_alloc_fn) alloc->alloc,
+	    alloc->allocator_data, val, len);
+}
+
+int
 fb_report_load(store_txn *txn, const fb_tables *t, uint64_t seq,
     ProtobufCAllocator *alloc, Hues__V1__Report **out)
 {
-	store_key k;
-	void     *val;
-	size_t    len;
-	int       rv;
+	void  *val;
+	size_t len;
+	int    rv = fb_report_bytes(txn, t, seq, alloc, &val, &len);
 
-	key_seq(&k, seq);
-	rv = store_get_alloc(txn, t->report, store_key_data(&k),
-	    store_key_len(&k), (store_alloc_fn) alloc->alloc,
-	    alloc->allocator_data, &val, &len);
 	if (rv != HUES_OK) {
 		return rv;
 	}
@@ -328,6 +337,31 @@ del_key(store_txn *txn, const store_table *t, const store_key *k)
 {
 	int rv = store_del(txn, t, store_key_data(k), store_key_len(k));
 	return rv == HUES_NOT_FOUND ? HUES_OK : rv;
+}
+
+/*
+ * The geo entry: the summary, and for a published report its public card
+ * after it (what PublicFeed shows, read off the cells it scans instead of
+ * twenty random reads of the report table). Unpublished reports, the
+ * ones SubmitReport writes, keep the short entry.
+ */
+static int
+put_geo(store_txn *txn, const fb_tables *t, const store_key *k, bool published,
+    const uint8_t *sv, size_t sn, const uint8_t *pb, size_t n, arena *scratch)
+{
+	if (!published) {
+		return put_key(txn, t->geo, k, sv, sn);
+	}
+	uint8_t *v = arena_alloc(scratch, sn + n);
+	if (v == NULL) {
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	memcpy(v, sv, sn);
+	size_t cn = fb_card_of(pb, n, v + sn);
+	if (cn == FB_CARD_BAD) {
+		return HUES_INTERNAL; /* pb was packed right above */
+	}
+	return put_key(txn, t->geo, k, v, sn + cn);
 }
 
 /* Removes the index entries whose key the change moves or drops. */
@@ -396,7 +430,7 @@ fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
 		}
 	}
 	key_geo(&k, &s);
-	if ((rv = put_key(txn, t->geo, &k, sv, sn)) != HUES_OK) {
+	if ((rv = put_geo(txn, t, &k, s.published, sv, sn, pb, n, scratch)) != HUES_OK) {
 		return rv;
 	}
 	key_month(&k, &s);
@@ -499,9 +533,10 @@ fb_hit_before(double d1, uint64_t s1, double d2, uint64_t s2)
 }
 
 void
-fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, uint64_t seq)
+fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, const fb_summary *s)
 {
-	size_t i;
+	uint64_t seq = s->seq;
+	size_t   i;
 	if (*n == want) {
 		if (!fb_hit_before(d, seq, h[want - 1].d, h[want - 1].seq)) {
 			return;
@@ -514,5 +549,5 @@ fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, uint64_t seq)
 		h[i] = h[i - 1];
 		i--;
 	}
-	h[i] = (fb_hit) {d, seq};
+	h[i] = (fb_hit) {d, seq, s->card, s->card_len};
 }

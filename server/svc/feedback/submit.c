@@ -84,7 +84,7 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 			}
 			double d = feedback_distance_m(p, (feedback_point) {s.lat, s.lon});
 			if (d <= FEEDBACK_NEARBY_RADIUS_M) {
-				fb_hits_keep(hits, &nhits, NEARBY_MAX, d, s.seq);
+				fb_hits_keep(hits, &nhits, NEARBY_MAX, d, &s);
 			}
 		}
 		store_cursor_close(c);
