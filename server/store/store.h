@@ -267,6 +267,28 @@ int store_cursor_open(store_txn *txn, const store_table *t,
  */
 int store_cursor_next(store_cursor *c, store_item *out);
 
+/*
+ * Aims c at range r (NULL: the whole table) afresh, as if it had just been
+ * opened with r, but keeps LMDB's cursor where it is: LMDB looks for a
+ * key on the cursor's current page before it descends from the root, so
+ * scanning many nearby ranges (the cells around a point) through one
+ * cursor reads fewer pages than a cursor per range. Errors as for
+ * store_cursor_open; on error c is unchanged.
+ */
+int store_cursor_seek(store_cursor *c, const store_range *r);
+
+/*
+ * Positions c on key and writes its entry to *out (pointers valid as for
+ * store_cursor_next); HUES_NOT_FOUND if there is none. For the same
+ * reason as store_cursor_seek, several finds in key order through one
+ * cursor are cheaper than store_get for each. A cursor that found is no
+ * longer stepped: store_cursor_next returns HUES_NOT_FOUND until the next
+ * store_cursor_seek. Errors: HUES_INVALID_ARGUMENT (an empty or too long
+ * key).
+ */
+int store_cursor_find(
+    store_cursor *c, const void *key, size_t klen, store_item *out);
+
 /* Closes c. NULL accepted. */
 void store_cursor_close(store_cursor *c);
 

@@ -358,6 +358,38 @@ store_cursor_next(store_cursor *c, store_item *out)
 	return HUES_OK;
 }
 
+int
+store_cursor_seek(store_cursor *c, const store_range *r)
+{
+	store_cursor fresh = { .txn = c->txn, .mc = c->mc, .next = c->next };
+	int          rc;
+
+	if (r != NULL && (rc = set_bounds(&fresh, r)) != HUES_OK) {
+		return rc;
+	}
+	*c = fresh;
+	return HUES_OK;
+}
+
+int
+store_cursor_find(
+    store_cursor *c, const void *key, size_t klen, store_item *out)
+{
+	MDB_val k = { klen, (void *) key }, v;
+	int     rc;
+
+	if (!key_ok(klen)) {
+		return HUES_INVALID_ARGUMENT;
+	}
+	c->done = true; /* finds and steps do not mix; see store.h */
+	if ((rc = get(c, &k, &v, MDB_SET_KEY)) != 0) {
+		return rc == MDB_NOTFOUND ? HUES_NOT_FOUND
+		                          : store__error(rc, "cursor find");
+	}
+	*out = (store_item) { k.mv_data, k.mv_size, v.mv_data, v.mv_size };
+	return HUES_OK;
+}
+
 void
 store_cursor_close(store_cursor *c)
 {

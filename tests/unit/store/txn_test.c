@@ -598,6 +598,78 @@ test_txn_write_cursor_survives_deletes(void **state)
 	store_close(st);
 }
 
+/* One cursor aimed at range after range, and finds through it: the same
+ * keys as fresh cursors give, whatever came before on the cursor. */
+static void
+test_txn_cursor_seek_and_find(void **state)
+{
+	(void) state;
+	store        *st = fx_open((store_opts) { 0 });
+	store_table  *t  = fx_table(st, "idx");
+	store_reader *rd;
+	store_txn    *txn;
+	store_cursor *c;
+	store_item    it;
+	uint8_t       k[16], p0[1] = { 0 }, p2[1] = { 2 };
+
+	assert_int_equal(store_write(st, fill_fn, t), HUES_OK);
+	assert_int_equal(store_reader_create(st, &rd), HUES_OK);
+	assert_int_equal(store_read_begin(rd, &txn), HUES_OK);
+	assert_int_equal(store_cursor_open(txn, t, NULL, &c), HUES_OK);
+
+	/* kind 2, then kind 0 (backwards in key order), then kind 2 reversed
+	 * with a limit, each from a cursor left exhausted or mid-range */
+	store_range r2 = { .prefix = p2, .prefix_len = 1 };
+	store_range r0 = { .prefix = p0, .prefix_len = 1 };
+	store_range rv = { .prefix = p2, .prefix_len = 1,
+		.flags = STORE_RANGE_REVERSE, .limit = 2 };
+	const store_range *seq[] = { &r2, &r0, &rv, &r2 };
+	const size_t       want[] = { 5, 5, 2, 5 };
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = 0;
+		assert_int_equal(store_cursor_seek(c, seq[i]), HUES_OK);
+		while (store_cursor_next(c, &it) == HUES_OK) {
+			assert_int_equal(((const uint8_t *) it.key)[0],
+			    ((const uint8_t *) seq[i]->prefix)[0]);
+			n++;
+			if (i == 0 && n == 2) {
+				break; /* leave this one mid-range */
+			}
+		}
+		assert_int_equal(n, i == 0 ? 2 : want[i]);
+	}
+	/* a bound too long is refused and leaves the cursor as it was */
+	uint8_t     big[STORE_KEY_MAX + 1] = { 0 };
+	store_range bad = { .lo = big, .lo_len = sizeof(big) };
+	assert_int_equal(store_cursor_seek(c, &bad), HUES_INVALID_ARGUMENT);
+	/* finds, out of order and missing */
+	static const uint64_t t_at[] = { 300, 0, (uint64_t) 1 << 40, 5 };
+	for (size_t i = 0; i < 4; i++) {
+		size_t kl = mkkey(k, 1, t_at[i]);
+		char   v[32];
+		int    vl = snprintf(v, sizeof(v), "1:%llu",
+		       (unsigned long long) t_at[i]);
+		assert_int_equal(store_cursor_find(c, k, kl, &it), HUES_OK);
+		assert_int_equal(it.vlen, (size_t) vl);
+		assert_memory_equal(it.val, v, (size_t) vl);
+		assert_int_equal(it.klen, kl);
+		assert_memory_equal(it.key, k, kl);
+	}
+	size_t kl = mkkey(k, 1, 4); /* between 1 and 5: not there */
+	assert_int_equal(store_cursor_find(c, k, kl, &it), HUES_NOT_FOUND);
+	assert_int_equal(store_cursor_find(c, k, 0, &it), HUES_INVALID_ARGUMENT);
+	/* a cursor that found is not stepped, until it is aimed again */
+	assert_int_equal(store_cursor_next(c, &it), HUES_NOT_FOUND);
+	assert_int_equal(store_cursor_seek(c, &r0), HUES_OK);
+	assert_int_equal(store_cursor_next(c, &it), HUES_OK);
+	assert_int_equal(((const uint8_t *) it.key)[0], 0);
+
+	store_cursor_close(c);
+	store_read_end(rd);
+	store_reader_destroy(rd);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -621,6 +693,8 @@ main(void)
 		    test_txn_scan_prefix_of_ff_bytes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_txn_write_cursor_survives_deletes, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_txn_cursor_seek_and_find, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
