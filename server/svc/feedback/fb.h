@@ -35,7 +35,7 @@
 
 typedef struct fb_tables {
 	store_table *report, *user, *geo, *time, *queue, *month, *rating,
-	    *support, *follow, *outbox;
+	    *support, *follow, *outbox, *card;
 	store_table *category, *agency, *ward, *route;
 } fb_tables;
 
@@ -97,12 +97,6 @@ typedef struct fb_summary {
 	uint8_t     state, published, rating, reopen_count;
 	const char *category, *ward, *agency;
 	size_t      category_len, ward_len, agency_len;
-	/* Set by fb_summary_decode: what the value holds after the summary.
-	 * In the geo index, a published report's public card (card.c), so
-	 * that a feed page reads its reports off the cells it scans; empty
-	 * for unpublished reports (and in stores written before cards). */
-	const void *card;
-	size_t      card_len;
 } fb_summary;
 
 #define FB_SUMMARY_MAX (8 * 8 + 4 + 3 * (1 + FEEDBACK_MAX_CODE))
@@ -124,6 +118,19 @@ bool fb_summary_is(const char *field, size_t len, const char *s);
 /* Copies report seq's packed bytes into memory of alloc; HUES_NOT_FOUND. */
 int fb_report_bytes(store_txn *txn, const fb_tables *t, uint64_t seq,
     ProtobufCAllocator *alloc, void **val, size_t *len);
+
+/* The key of report seq's card, and of its fb_geo entry. */
+void fb_card_key(uint64_t seq, double lat, double lon, store_key *k);
+
+/*
+ * Copies the public card (card.c) under key k into memory of alloc:
+ * found through cards, a cursor on t->card (finds in key order through
+ * one cursor read fewer pages), else, in a store written before the card
+ * table, cut from record seq. HUES_NOT_FOUND, HUES_DATA_LOSS.
+ */
+int fb_card_load(store_cursor *cards, store_txn *txn, const fb_tables *t,
+    const store_key *k, uint64_t seq, ProtobufCAllocator *alloc,
+    void **val, size_t *len);
 
 /* Reads report seq into r (unpacked with alloc); HUES_NOT_FOUND. */
 int fb_report_load(store_txn *txn, const fb_tables *t, uint64_t seq,
@@ -158,10 +165,9 @@ bool fb_state_nearby_open(int state);
 /* A report found by a nearest-first scan, and the bounded list of the
  * want nearest, kept sorted by (distance, number) as hits come in. */
 typedef struct fb_hit {
-	double      d;
-	uint64_t    seq;
-	const void *card; /* s->card of the summary: valid while its txn is */
-	size_t      card_len;
+	double   d;
+	uint64_t seq;
+	double   lat, lon; /* the report's point: its card's key */
 } fb_hit;
 bool fb_hit_before(double d1, uint64_t s1, double d2, uint64_t s2);
 void fb_hits_keep(

@@ -80,58 +80,44 @@ filters_hash(const Hues__V1__PublicFeedRequest *q)
 }
 
 /* Loads the report of a summary into an item of the public view. */
-/* Room for a length prefix in front of a card. */
-#define PREFIX_MAX 10
-
 /*
  * The feed item of hit h. Its report is the public card of card.c,
  * carried as the item's field 1 in packed form (an "unknown" field to
  * protobuf-c, which packs such fields as they are): a page neither
- * unpacks nor repacks the reports it shows. The card comes with the hit
- * when the index entry holds one (geo entries of published reports),
- * else from the report's record.
+ * unpacks nor repacks the reports it shows.
  */
 static Hues__V1__FeedItem *
-item(svc_call *call, fb_service *svc, store_txn *txn, const fb_hit *h)
+item(svc_call *call, fb_service *svc, store_txn *txn, store_cursor *cards,
+    const store_key *k, const fb_hit *h)
 {
-	uint8_t *buf;
-	size_t   n;
+	ProtobufCAllocator pa;
+	void              *card;
+	size_t             n;
 
-	if (h->card_len > 0) {
-		n   = h->card_len;
-		buf = call_alloc(call, PREFIX_MAX + n);
-		memcpy(buf + PREFIX_MAX, h->card, n);
-	} else {
-		ProtobufCAllocator pa;
-		void              *rec;
-		size_t             len;
-		fb_call_allocator(call, &pa);
-		if (fb_report_bytes(txn, &svc->t, h->seq, &pa, &rec, &len) !=
-		    HUES_OK) {
-			return NULL;
+	fb_call_allocator(call, &pa);
+	int rv = fb_card_load(cards, txn, &svc->t, k, h->seq, &pa, &card, &n);
+	if (rv != HUES_OK) {
+		if (rv != HUES_NOT_FOUND) {
+			LOG_WARN(call_request_id(call), "report %llu: no card: %s",
+			    (unsigned long long) h->seq, hues_status_name(rv));
 		}
-		buf = call_alloc(call, PREFIX_MAX + len);
-		n   = fb_card_of(rec, len, buf + PREFIX_MAX);
-		if (n == FB_CARD_BAD) {
-			LOG_WARN(call_request_id(call),
-			    "report %llu: malformed record",
-			    (unsigned long long) h->seq);
-			return NULL;
-		}
+		return NULL;
 	}
-	/* The prefix goes right in front of the card. */
-	uint8_t pfx[PREFIX_MAX];
+	/* The item's field: the length prefix, then the card. */
+	uint8_t pfx[10];
 	size_t  pn = 0;
 	for (size_t v = n; pn == 0 || v != 0; v >>= 7) {
 		pfx[pn++] = (uint8_t) ((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
 	}
-	memcpy(buf + PREFIX_MAX - pn, pfx, pn);
+	uint8_t *data = call_alloc(call, pn + n);
+	memcpy(data, pfx, pn);
+	memcpy(data + pn, card, n);
 
 	ProtobufCMessageUnknownField *f = call_alloc(call, sizeof(*f));
 	f->tag       = 1; /* FeedItem.report */
 	f->wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
 	f->len       = pn + n;
-	f->data      = buf + PREFIX_MAX - pn;
+	f->data      = data;
 
 	Hues__V1__FeedItem *it =
 	    call_new_message(call, &hues__v1__feed_item__descriptor);
@@ -139,6 +125,64 @@ item(svc_call *call, fb_service *svc, store_txn *txn, const fb_hit *h)
 	it->base.unknown_fields   = f;
 	it->distance_m            = h->d;
 	return it;
+}
+
+/* The item of the report summed up by s. */
+static Hues__V1__FeedItem *
+item_of(svc_call *call, fb_service *svc, store_txn *txn, store_cursor *cards,
+    const fb_summary *s)
+{
+	store_key k;
+	fb_card_key(s->seq, s->lat, s->lon, &k);
+	return item(call, svc, txn, cards, &k,
+	    &(fb_hit) {0, s->seq, s->lat, s->lon});
+}
+
+static bool
+key_before(const store_key *x, const store_key *y)
+{
+	size_t nx = store_key_len(x), ny = store_key_len(y);
+	int    d  = memcmp(store_key_data(x), store_key_data(y), nx < ny ? nx : ny);
+	return d < 0 || (d == 0 && nx < ny);
+}
+
+/*
+ * Appends the items of hits[0..n) to resp, in the hits' order. The cards
+ * are read in key order through one cursor: a page's reports are
+ * neighbours on the map, so most finds stay on the leaf of the one
+ * before.
+ */
+static int
+items_of_hits(svc_call *call, fb_service *svc, store_txn *txn,
+    const fb_hit *hits, size_t n, Hues__V1__PublicFeedResponse *resp)
+{
+	store_key           *keys  = call_alloc(call, (n + 1) * sizeof(*keys));
+	size_t              *order = call_alloc(call, (n + 1) * sizeof(*order));
+	Hues__V1__FeedItem **made  = call_alloc(call, (n + 1) * sizeof(*made));
+	store_cursor        *cards;
+
+	if (store_cursor_open(txn, svc->t.card, NULL, &cards) != HUES_OK) {
+		return call_fail(call, HUES_INTERNAL, "cannot read cards");
+	}
+	for (size_t i = 0; i < n; i++) { /* insertion sort: n <= 101 */
+		fb_card_key(hits[i].seq, hits[i].lat, hits[i].lon, &keys[i]);
+		size_t j = i;
+		for (; j > 0 && key_before(&keys[i], &keys[order[j - 1]]); j--) {
+			order[j] = order[j - 1];
+		}
+		order[j] = i;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t j = order[i];
+		made[j]  = item(call, svc, txn, cards, &keys[j], &hits[j]);
+	}
+	store_cursor_close(cards);
+	for (size_t i = 0; i < n; i++) {
+		if (made[i] != NULL) {
+			resp->items[resp->n_items++] = made[i];
+		}
+	}
+	return HUES_OK;
 }
 
 /* ----- near a point ------------------------------------------------------- */
@@ -179,6 +223,12 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 		memcpy(&last_d, last, sizeof(double));
 		memcpy(&last_seq, (const char *) last + sizeof(double), 8);
 	}
+	/* One cursor for every cell: LMDB looks on its current page first,
+	 * and neighbouring cells often share a page. */
+	store_cursor *cur;
+	if (store_cursor_open(txn, svc->t.geo, NULL, &cur) != HUES_OK) {
+		return call_fail(call, HUES_INTERNAL, "cannot scan");
+	}
 	double rr = fmax(NEAR_START_M, last_d * 1.5);
 	for (;;) {
 		if (rr > R) {
@@ -186,6 +236,7 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 		}
 		size_t ncells;
 		if (cover(c, rr, cells, &ncells) != HUES_OK) {
+			store_cursor_close(cur);
 			return call_fail(call, HUES_INTERNAL, "no cover");
 		}
 		nhits = 0;
@@ -195,9 +246,9 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 			}
 			store_range r = {.prefix = cells[i].hash,
 			    .prefix_len          = strlen(cells[i].hash)};
-			store_cursor *cur;
-			store_item    it;
-			if (store_cursor_open(txn, svc->t.geo, &r, &cur) != HUES_OK) {
+			store_item it;
+			if (store_cursor_seek(cur, &r) != HUES_OK) {
+				store_cursor_close(cur);
 				return call_fail(call, HUES_INTERNAL, "cannot scan");
 			}
 			while (store_cursor_next(cur, &it) == HUES_OK) {
@@ -215,20 +266,18 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 				}
 				fb_hits_keep(hits, &nhits, want, d, &s);
 			}
-			store_cursor_close(cur);
 		}
 		if (nhits == want || rr >= R || scanned > SCAN_BUDGET) {
 			break;
 		}
 		rr *= 3;
 	}
+	store_cursor_close(cur);
 	size_t n = nhits < size ? nhits : size;
 	resp->items = call_alloc(call, (n + 1) * sizeof(*resp->items));
-	for (size_t i = 0; i < n; i++) {
-		Hues__V1__FeedItem *it = item(call, svc, txn, &hits[i]);
-		if (it != NULL) {
-			resp->items[resp->n_items++] = it;
-		}
+	int rv = items_of_hits(call, svc, txn, hits, n, resp);
+	if (rv != HUES_OK) {
+		return rv;
 	}
 	if (nhits > size || (rr < R && n > 0)) {
 		uint8_t tok[sizeof(double) + sizeof(uint64_t)];
@@ -283,6 +332,10 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 			return call_invalid(call);
 		}
 	}
+	store_cursor *cards;
+	if (store_cursor_open(txn, svc->t.card, NULL, &cards) != HUES_OK) {
+		return call_fail(call, HUES_INTERNAL, "cannot read cards");
+	}
 	resp->items = call_alloc(call, size * sizeof(*resp->items));
 	uint8_t  key[STORE_KEY_MAX + 2];
 	size_t   keyn = 0;
@@ -299,6 +352,7 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 		store_cursor *cur;
 		store_item    it;
 		if (store_cursor_open(txn, svc->t.geo, &r, &cur) != HUES_OK) {
+			store_cursor_close(cards);
 			return call_fail(call, HUES_INTERNAL, "cannot scan");
 		}
 		while (store_cursor_next(cur, &it) == HUES_OK) {
@@ -314,7 +368,7 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 				more = true;
 				break;
 			}
-			Hues__V1__FeedItem *x = item(call, svc, txn, &(fb_hit) {0, s.seq, s.card, s.card_len});
+			Hues__V1__FeedItem *x = item_of(call, svc, txn, cards, &s);
 			if (x != NULL) {
 				resp->items[resp->n_items++] = x;
 			}
@@ -324,6 +378,7 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 		}
 		store_cursor_close(cur);
 	}
+	store_cursor_close(cards);
 	if (more && keyn > 0) {
 		memcpy(key, &cell, 2);
 		resp->next_page_token =
@@ -355,10 +410,14 @@ feed_time(svc_call *call, fb_service *svc, store_txn *txn,
 		r.hi     = store_key_data(&hi);
 		r.hi_len = store_key_len(&hi);
 	}
-	store_cursor *cur;
+	store_cursor *cur, *cards;
 	store_item    it;
 	if (store_cursor_open(txn, svc->t.time, &r, &cur) != HUES_OK) {
 		return call_fail(call, HUES_INTERNAL, "cannot scan");
+	}
+	if (store_cursor_open(txn, svc->t.card, NULL, &cards) != HUES_OK) {
+		store_cursor_close(cur);
+		return call_fail(call, HUES_INTERNAL, "cannot read cards");
 	}
 	resp->items = call_alloc(call, size * sizeof(*resp->items));
 	while (store_cursor_next(cur, &it) == HUES_OK) {
@@ -374,12 +433,13 @@ feed_time(svc_call *call, fb_service *svc, store_txn *txn,
 			more = true;
 			break;
 		}
-		Hues__V1__FeedItem *x = item(call, svc, txn, &(fb_hit) {0, s.seq, s.card, s.card_len});
+		Hues__V1__FeedItem *x = item_of(call, svc, txn, cards, &s);
 		if (x != NULL) {
 			resp->items[resp->n_items++] = x;
 		}
 		last_seq = s.seq;
 	}
+	store_cursor_close(cards);
 	store_cursor_close(cur);
 	if (more) {
 		resp->next_page_token = fb_page_token(

@@ -163,8 +163,6 @@ fb_summary_decode(const void *v, size_t n, fb_summary *out)
 		*strs[i] = (const char *) p + 1;
 		p += 1 + *lens[i];
 	}
-	out->card     = p;
-	out->card_len = (size_t) (end - p);
 	return true;
 }
 
@@ -340,28 +338,65 @@ del_key(store_txn *txn, const store_table *t, const store_key *k)
 }
 
 /*
- * The geo entry: the summary, and for a published report its public card
- * after it (what PublicFeed shows, read off the cells it scans instead of
- * twenty random reads of the report table). Unpublished reports, the
- * ones SubmitReport writes, keep the short entry.
+ * The card table: a published report's public card (card.c) under its
+ * geo key. A feed page finds its twenty reports in a few neighbouring
+ * cells, so their cards share a few pages of this table, where their
+ * records are twenty random pages of the report table; and the geo index
+ * keeps only summaries, so that the scans stay short.
  */
 static int
-put_geo(store_txn *txn, const fb_tables *t, const store_key *k, bool published,
-    const uint8_t *sv, size_t sn, const uint8_t *pb, size_t n, arena *scratch)
+put_card(store_txn *txn, const fb_tables *t, const store_key *k,
+    const uint8_t *pb, size_t n, arena *scratch)
 {
-	if (!published) {
-		return put_key(txn, t->geo, k, sv, sn);
-	}
-	uint8_t *v = arena_alloc(scratch, sn + n);
+	uint8_t *v = arena_alloc(scratch, n > 0 ? n : 1);
 	if (v == NULL) {
 		return HUES_RESOURCE_EXHAUSTED;
 	}
-	memcpy(v, sv, sn);
-	size_t cn = fb_card_of(pb, n, v + sn);
+	size_t cn = fb_card_of(pb, n, v);
 	if (cn == FB_CARD_BAD) {
-		return HUES_INTERNAL; /* pb was packed right above */
+		return HUES_INTERNAL; /* pb was packed by the caller */
 	}
-	return put_key(txn, t->geo, k, v, sn + cn);
+	return put_key(txn, t->card, k, v, cn);
+}
+
+void
+fb_card_key(uint64_t seq, double lat, double lon, store_key *k)
+{
+	fb_summary s = {.seq = seq, .lat = lat, .lon = lon};
+	key_geo(k, &s);
+}
+
+int
+fb_card_load(store_cursor *cards, store_txn *txn, const fb_tables *t,
+    const store_key *k, uint64_t seq, ProtobufCAllocator *alloc,
+    void **val, size_t *len)
+{
+	store_item it;
+	void      *rec;
+	size_t     n;
+
+	int rv = store_cursor_find(cards, store_key_data(k), store_key_len(k), &it);
+	if (rv == HUES_OK) {
+		*val = alloc->alloc(alloc->allocator_data, it.vlen > 0 ? it.vlen : 1);
+		if (*val == NULL) {
+			return HUES_RESOURCE_EXHAUSTED;
+		}
+		memcpy(*val, it.val, it.vlen);
+		*len = it.vlen;
+		return HUES_OK;
+	}
+	if (rv != HUES_NOT_FOUND) {
+		return rv;
+	}
+	if ((rv = fb_report_bytes(txn, t, seq, alloc, &rec, &n)) != HUES_OK) {
+		return rv;
+	}
+	*val = alloc->alloc(alloc->allocator_data, n > 0 ? n : 1);
+	if (*val == NULL) {
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	*len = fb_card_of(rec, n, *val);
+	return *len != FB_CARD_BAD ? HUES_OK : HUES_DATA_LOSS;
 }
 
 /* Removes the index entries whose key the change moves or drops. */
@@ -375,10 +410,14 @@ unindex(store_txn *txn, const fb_service *svc, const fb_summary *o,
 
 	key_geo(&ko, o);
 	key_geo(&kn, n);
-	if (store_key_len(&ko) != store_key_len(&kn) ||
-	    memcmp(store_key_data(&ko), store_key_data(&kn),
-	        store_key_len(&ko)) != 0) {
+	bool moved = store_key_len(&ko) != store_key_len(&kn) ||
+	             memcmp(store_key_data(&ko), store_key_data(&kn),
+	                 store_key_len(&ko)) != 0;
+	if (moved) {
 		rv = del_key(txn, t->geo, &ko);
+	}
+	if (rv == HUES_OK && o->published && (moved || !n->published)) {
+		rv = del_key(txn, t->card, &ko);
 	}
 	if (rv == HUES_OK && key_queue(&ko, o)) {
 		rv = del_key(txn, t->queue, &ko);
@@ -430,7 +469,10 @@ fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
 		}
 	}
 	key_geo(&k, &s);
-	if ((rv = put_geo(txn, t, &k, s.published, sv, sn, pb, n, scratch)) != HUES_OK) {
+	if ((rv = put_key(txn, t->geo, &k, sv, sn)) != HUES_OK) {
+		return rv;
+	}
+	if (s.published && (rv = put_card(txn, t, &k, pb, n, scratch)) != HUES_OK) {
 		return rv;
 	}
 	key_month(&k, &s);
@@ -549,5 +591,5 @@ fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, const fb_summary *s)
 		h[i] = h[i - 1];
 		i--;
 	}
-	h[i] = (fb_hit) {d, seq, s->card, s->card_len};
+	h[i] = (fb_hit) {d, seq, s->lat, s->lon};
 }

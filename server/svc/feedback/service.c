@@ -460,6 +460,7 @@ open_tables(fb_service *svc)
 	    {"fb_follow", &svc->t.follow}, {"fb_outbox", &svc->t.outbox},
 	    {"fb_category", &svc->t.category}, {"fb_agency", &svc->t.agency},
 	    {"fb_ward", &svc->t.ward}, {"fb_route", &svc->t.route},
+	    {"fb_card", &svc->t.card},
 	};
 	for (size_t i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++) {
 		int rv = store_table_open(
