@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "feedback_util.h"
+#include "store/store.h"
 
 static fb_env env;
 
@@ -191,11 +192,62 @@ test_feed_cards_follow_the_report(void **state)
 	expect_cards(id, false, "returned to triage");
 }
 
+static int
+clear_fn(store_txn *txn, void *arg)
+{
+	store_table  *t = arg;
+	store_cursor *c;
+	store_item    it;
+	int           rv = store_cursor_open(txn, t, NULL, &c);
+	while (rv == HUES_OK && store_cursor_next(c, &it) == HUES_OK) {
+		rv = store_del(txn, t, it.key, it.klen);
+	}
+	store_cursor_close(c);
+	return rv;
+}
+
+/* Empties fb_card, as in a store written before there were cards. */
+static void
+clear_cards(const char *data_dir)
+{
+	static const char *const tables[] = { "fb_card", NULL };
+	store_opts   o = { .dir = data_dir, .tables = tables };
+	store       *st;
+	store_table *t;
+	char         err[256];
+	assert_int_equal(store_open(&o, &st, err, sizeof(err)), HUES_OK);
+	assert_int_equal(store_table_open(st, "fb_card", 0, &t), HUES_OK);
+	assert_int_equal(store_write(st, clear_fn, t), HUES_OK);
+	store_close(st);
+}
+
+/* A store without cards still shows the same items: they are cut from
+ * the records; and the next change of a report writes its card. */
+static void
+test_feed_cards_of_a_store_without_them(void **state)
+{
+	(void) state;
+	const char *reporter = fb_citizen(&env, "old-store");
+	char        id[FB_ID_LEN];
+
+	fb_submit(&env, reporter, "road.pothole", PLAT, PLON + 0.0005, id);
+	fb_must(&env, fb_coord(&env), FB_ACCEPT, id, FB_ST(ACCEPTED));
+	expect_cards(id, true, "with its card");
+
+	fb_restart_after(&env, false, NULL, clear_cards);
+	expect_cards(id, true, "without cards");
+
+	fb_must(&env, fb_officer(&env, "old-officer", "so-gtvt"),
+	    FB_ACKNOWLEDGE, id, FB_ST(ACKNOWLEDGED));
+	expect_cards(id, true, "acknowledged after the restart");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_feed_cards_follow_the_report),
+		cmocka_unit_test(test_feed_cards_of_a_store_without_them),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -49,13 +49,23 @@ fb_start(fb_env *e, const char *const *args)
 }
 
 void
-fb_restart(fb_env *e, bool kill9, const char *const *args)
+fb_restart_after(fb_env *e, bool kill9, const char *const *args,
+    void (*between)(const char *data_dir))
 {
 	hues_client_destroy(e->c);
 	e->c = NULL;
 	ht_signal(&e->srv, kill9 ? SIGKILL : SIGTERM);
 	ht_wait_exit(&e->srv);
+	if (between != NULL) {
+		between(e->srv.data_dir);
+	}
 	start_args(e, e->srv.dir, args);
+}
+
+void
+fb_restart(fb_env *e, bool kill9, const char *const *args)
+{
+	fb_restart_after(e, kill9, args, NULL);
 }
 
 void

@@ -58,6 +58,9 @@ void fb_stop(fb_env *e);
 /* Stops the server gracefully (SIGTERM) or with SIGKILL, and starts it
  * again on the same data dir with args; the tokens stay valid. */
 void fb_restart(fb_env *e, bool kill9, const char *const *args);
+/* fb_restart, with between(data dir) run while the server is down. */
+void fb_restart_after(fb_env *e, bool kill9, const char *const *args,
+    void (*between)(const char *data_dir));
 
 /* A token (cached; valid until fb_stop()). agency and obo may be NULL. */
 const char *fb_token_for(fb_env *e, const char *role, const char *sub,
