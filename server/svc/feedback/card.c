@@ -226,6 +226,12 @@ filter(const card_msg *m, const uint8_t *p, const uint8_t *end, uint8_t *out)
 }
 
 size_t
+fb_card_prefix(uint8_t out[10], size_t len)
+{
+	return varint_put(out, len);
+}
+
+size_t
 fb_card_of(const void *report, size_t len, void *out)
 {
 	const uint8_t *p = report;

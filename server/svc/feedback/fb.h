@@ -238,6 +238,10 @@ void fb_view_apply(svc_call *call, Hues__V1__Report *r, fb_view v);
  */
 size_t fb_card_of(const void *report, size_t len, void *out);
 
+/* Writes the length prefix of a len-byte card (a protobuf varint) to out
+ * and returns its length: for sending a card as a packed field. */
+size_t fb_card_prefix(uint8_t out[10], size_t len);
+
 /* Whether card.c has a rule for field number of desc (the unit test
  * checks that every field of the messages it filters has one). */
 bool fb_card_knows(const ProtobufCMessageDescriptor *desc, uint32_t number);

@@ -104,11 +104,8 @@ item(svc_call *call, fb_service *svc, store_txn *txn, store_cursor *cards,
 		return NULL;
 	}
 	/* The item's field: the length prefix, then the card. */
-	uint8_t pfx[10];
-	size_t  pn = 0;
-	for (size_t v = n; pn == 0 || v != 0; v >>= 7) {
-		pfx[pn++] = (uint8_t) ((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
-	}
+	uint8_t  pfx[10];
+	size_t   pn   = fb_card_prefix(pfx, n);
 	uint8_t *data = call_alloc(call, pn + n);
 	memcpy(data, pfx, pn);
 	memcpy(data + pn, card, n);
