@@ -123,14 +123,15 @@ int fb_report_bytes(store_txn *txn, const fb_tables *t, uint64_t seq,
 void fb_card_key(uint64_t seq, double lat, double lon, store_key *k);
 
 /*
- * Copies the public card (card.c) under key k into memory of alloc:
+ * Copies the public card (card.c) under key k into memory of alloc, room
+ * bytes into its block (free for the caller, e.g. for a length prefix):
  * found through cards, a cursor on t->card (finds in key order through
  * one cursor read fewer pages), else, in a store written before the card
  * table, cut from record seq. HUES_NOT_FOUND, HUES_DATA_LOSS.
  */
 int fb_card_load(store_cursor *cards, store_txn *txn, const fb_tables *t,
     const store_key *k, uint64_t seq, ProtobufCAllocator *alloc,
-    void **val, size_t *len);
+    size_t room, void **val, size_t *len);
 
 /* Reads report seq into r (unpacked with alloc); HUES_NOT_FOUND. */
 int fb_report_load(store_txn *txn, const fb_tables *t, uint64_t seq,

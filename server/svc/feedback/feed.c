@@ -86,6 +86,9 @@ filters_hash(const Hues__V1__PublicFeedRequest *q)
  * protobuf-c, which packs such fields as they are): a page neither
  * unpacks nor repacks the reports it shows.
  */
+/* The longest length prefix (a varint of a size_t). */
+#define PREFIX_MAX 10
+
 static Hues__V1__FeedItem *
 item(svc_call *call, fb_service *svc, store_txn *txn, store_cursor *cards,
     const store_key *k, const fb_hit *h)
@@ -95,7 +98,8 @@ item(svc_call *call, fb_service *svc, store_txn *txn, store_cursor *cards,
 	size_t             n;
 
 	fb_call_allocator(call, &pa);
-	int rv = fb_card_load(cards, txn, &svc->t, k, h->seq, &pa, &card, &n);
+	int rv = fb_card_load(
+	    cards, txn, &svc->t, k, h->seq, &pa, PREFIX_MAX, &card, &n);
 	if (rv != HUES_OK) {
 		if (rv != HUES_NOT_FOUND) {
 			LOG_WARN(call_request_id(call), "report %llu: no card: %s",
@@ -103,12 +107,11 @@ item(svc_call *call, fb_service *svc, store_txn *txn, store_cursor *cards,
 		}
 		return NULL;
 	}
-	/* The item's field: the length prefix, then the card. */
-	uint8_t  pfx[10];
+	/* The item's field: the length prefix, right in front of the card. */
+	uint8_t  pfx[PREFIX_MAX];
 	size_t   pn   = fb_card_prefix(pfx, n);
-	uint8_t *data = call_alloc(call, pn + n);
+	uint8_t *data = (uint8_t *) card - pn;
 	memcpy(data, pfx, pn);
-	memcpy(data + pn, card, n);
 
 	ProtobufCMessageUnknownField *f = call_alloc(call, sizeof(*f));
 	f->tag       = 1; /* FeedItem.report */

@@ -369,19 +369,21 @@ fb_card_key(uint64_t seq, double lat, double lon, store_key *k)
 int
 fb_card_load(store_cursor *cards, store_txn *txn, const fb_tables *t,
     const store_key *k, uint64_t seq, ProtobufCAllocator *alloc,
-    void **val, size_t *len)
+    size_t room, void **val, size_t *len)
 {
+	uint8_t *p;
 	store_item it;
 	void      *rec;
 	size_t     n;
 
 	int rv = store_cursor_find(cards, store_key_data(k), store_key_len(k), &it);
 	if (rv == HUES_OK) {
-		*val = alloc->alloc(alloc->allocator_data, it.vlen > 0 ? it.vlen : 1);
-		if (*val == NULL) {
+		if ((p = alloc->alloc(alloc->allocator_data, room + it.vlen + 1)) ==
+		    NULL) {
 			return HUES_RESOURCE_EXHAUSTED;
 		}
-		memcpy(*val, it.val, it.vlen);
+		memcpy(p + room, it.val, it.vlen);
+		*val = p + room;
 		*len = it.vlen;
 		return HUES_OK;
 	}
@@ -391,10 +393,10 @@ fb_card_load(store_cursor *cards, store_txn *txn, const fb_tables *t,
 	if ((rv = fb_report_bytes(txn, t, seq, alloc, &rec, &n)) != HUES_OK) {
 		return rv;
 	}
-	*val = alloc->alloc(alloc->allocator_data, n > 0 ? n : 1);
-	if (*val == NULL) {
+	if ((p = alloc->alloc(alloc->allocator_data, room + n + 1)) == NULL) {
 		return HUES_RESOURCE_EXHAUSTED;
 	}
+	*val = p + room;
 	*len = fb_card_of(rec, n, *val);
 	return *len != FB_CARD_BAD ? HUES_OK : HUES_DATA_LOSS;
 }
