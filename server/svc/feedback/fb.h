@@ -29,6 +29,8 @@
  * nearest-first query near a dense centre reads few entries. Any shorter
  * cell is a key prefix, so covers of any length scan the same index. */
 #define FB_GEO_KEY_LEN 8
+/* A fb_geo key (and fb_card key): the geohash, then the report number. */
+#define FB_GEO_KEY_BYTES (FB_GEO_KEY_LEN + 8)
 
 /* "R" and ten digits. */
 #define FB_ID_LEN 11
@@ -119,19 +121,20 @@ bool fb_summary_is(const char *field, size_t len, const char *s);
 int fb_report_bytes(store_txn *txn, const fb_tables *t, uint64_t seq,
     ProtobufCAllocator *alloc, void **val, size_t *len);
 
-/* The key of report seq's card, and of its fb_geo entry. */
-void fb_card_key(uint64_t seq, double lat, double lon, store_key *k);
+/* The key of the card (and of the fb_geo entry) of the report summed up
+ * by s: FB_GEO_KEY_BYTES. */
+void fb_card_key(const fb_summary *s, uint8_t key[FB_GEO_KEY_BYTES]);
 
 /*
- * Copies the public card (card.c) under key k into memory of alloc, room
+ * Copies the public card (card.c) under key into memory of alloc, room
  * bytes into its block (free for the caller, e.g. for a length prefix):
  * found through cards, a cursor on t->card (finds in key order through
  * one cursor read fewer pages), else, in a store written before the card
  * table, cut from record seq. HUES_NOT_FOUND, HUES_DATA_LOSS.
  */
 int fb_card_load(store_cursor *cards, store_txn *txn, const fb_tables *t,
-    const store_key *k, uint64_t seq, ProtobufCAllocator *alloc,
-    size_t room, void **val, size_t *len);
+    const uint8_t key[FB_GEO_KEY_BYTES], uint64_t seq,
+    ProtobufCAllocator *alloc, size_t room, void **val, size_t *len);
 
 /* Reads report seq into r (unpacked with alloc); HUES_NOT_FOUND. */
 int fb_report_load(store_txn *txn, const fb_tables *t, uint64_t seq,
@@ -168,11 +171,12 @@ bool fb_state_nearby_open(int state);
 typedef struct fb_hit {
 	double   d;
 	uint64_t seq;
-	double   lat, lon; /* the report's point: its card's key */
+	uint8_t  key[FB_GEO_KEY_BYTES]; /* its fb_geo key, its card's too */
 } fb_hit;
 bool fb_hit_before(double d1, uint64_t s1, double d2, uint64_t s2);
-void fb_hits_keep(
-    fb_hit *h, size_t *n, size_t want, double d, const fb_summary *s);
+/* key: the fb_geo key of the hit (FB_GEO_KEY_BYTES). */
+void fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, uint64_t seq,
+    const void *key);
 
 /* Whether a report in this state is public: accepted and after, but not
  * waiting for the centre, refused or withdrawn. */

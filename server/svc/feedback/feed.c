@@ -80,18 +80,18 @@ filters_hash(const Hues__V1__PublicFeedRequest *q)
 }
 
 /* Loads the report of a summary into an item of the public view. */
+/* The longest length prefix (a varint of a size_t). */
+#define PREFIX_MAX 10
+
 /*
  * The feed item of hit h. Its report is the public card of card.c,
  * carried as the item's field 1 in packed form (an "unknown" field to
  * protobuf-c, which packs such fields as they are): a page neither
  * unpacks nor repacks the reports it shows.
  */
-/* The longest length prefix (a varint of a size_t). */
-#define PREFIX_MAX 10
-
 static Hues__V1__FeedItem *
 item(svc_call *call, fb_service *svc, store_txn *txn, store_cursor *cards,
-    const store_key *k, const fb_hit *h)
+    const fb_hit *h)
 {
 	ProtobufCAllocator pa;
 	void              *card;
@@ -99,7 +99,7 @@ item(svc_call *call, fb_service *svc, store_txn *txn, store_cursor *cards,
 
 	fb_call_allocator(call, &pa);
 	int rv = fb_card_load(
-	    cards, txn, &svc->t, k, h->seq, &pa, PREFIX_MAX, &card, &n);
+	    cards, txn, &svc->t, h->key, h->seq, &pa, PREFIX_MAX, &card, &n);
 	if (rv != HUES_OK) {
 		if (rv != HUES_NOT_FOUND) {
 			LOG_WARN(call_request_id(call), "report %llu: no card: %s",
@@ -127,23 +127,15 @@ item(svc_call *call, fb_service *svc, store_txn *txn, store_cursor *cards,
 	return it;
 }
 
-/* The item of the report summed up by s. */
+/* The item of the report summed up by s (read off an index other than
+ * fb_geo, whose key would have been the card's). */
 static Hues__V1__FeedItem *
 item_of(svc_call *call, fb_service *svc, store_txn *txn, store_cursor *cards,
     const fb_summary *s)
 {
-	store_key k;
-	fb_card_key(s->seq, s->lat, s->lon, &k);
-	return item(call, svc, txn, cards, &k,
-	    &(fb_hit) {0, s->seq, s->lat, s->lon});
-}
-
-static bool
-key_before(const store_key *x, const store_key *y)
-{
-	size_t nx = store_key_len(x), ny = store_key_len(y);
-	int    d  = memcmp(store_key_data(x), store_key_data(y), nx < ny ? nx : ny);
-	return d < 0 || (d == 0 && nx < ny);
+	fb_hit h = {.seq = s->seq};
+	fb_card_key(s, h.key);
+	return item(call, svc, txn, cards, &h);
 }
 
 /*
@@ -156,7 +148,6 @@ static int
 items_of_hits(svc_call *call, fb_service *svc, store_txn *txn,
     const fb_hit *hits, size_t n, Hues__V1__PublicFeedResponse *resp)
 {
-	store_key           *keys  = call_alloc(call, (n + 1) * sizeof(*keys));
 	size_t              *order = call_alloc(call, (n + 1) * sizeof(*order));
 	Hues__V1__FeedItem **made  = call_alloc(call, (n + 1) * sizeof(*made));
 	store_cursor        *cards;
@@ -165,16 +156,17 @@ items_of_hits(svc_call *call, fb_service *svc, store_txn *txn,
 		return call_fail(call, HUES_INTERNAL, "cannot read cards");
 	}
 	for (size_t i = 0; i < n; i++) { /* insertion sort: n <= 101 */
-		fb_card_key(hits[i].seq, hits[i].lat, hits[i].lon, &keys[i]);
 		size_t j = i;
-		for (; j > 0 && key_before(&keys[i], &keys[order[j - 1]]); j--) {
+		for (; j > 0 && memcmp(hits[i].key, hits[order[j - 1]].key,
+		                    FB_GEO_KEY_BYTES) < 0;
+		     j--) {
 			order[j] = order[j - 1];
 		}
 		order[j] = i;
 	}
 	for (size_t i = 0; i < n; i++) {
 		size_t j = order[i];
-		made[j]  = item(call, svc, txn, cards, &keys[j], &hits[j]);
+		made[j]  = item(call, svc, txn, cards, &hits[j]);
 	}
 	store_cursor_close(cards);
 	for (size_t i = 0; i < n; i++) {
@@ -254,7 +246,8 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 			while (store_cursor_next(cur, &it) == HUES_OK) {
 				fb_summary s;
 				scanned++;
-				if (!fb_summary_decode(it.val, it.vlen, &s) ||
+				if (it.klen != FB_GEO_KEY_BYTES ||
+				    !fb_summary_decode(it.val, it.vlen, &s) ||
 				    !passes(f, &s)) {
 					continue;
 				}
@@ -264,7 +257,7 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 				    (lastn != 0 && !fb_hit_before(last_d, last_seq, d, s.seq))) {
 					continue;
 				}
-				fb_hits_keep(hits, &nhits, want, d, &s);
+				fb_hits_keep(hits, &nhits, want, d, s.seq, it.key);
 			}
 		}
 		if (nhits == want || rr >= R || scanned > SCAN_BUDGET) {
@@ -361,14 +354,17 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 				more = true; /* go on from the last key next time */
 				break;
 			}
-			if (!fb_summary_decode(it.val, it.vlen, &s) || !passes(f, &s)) {
+			if (it.klen != FB_GEO_KEY_BYTES ||
+			    !fb_summary_decode(it.val, it.vlen, &s) || !passes(f, &s)) {
 				continue;
 			}
 			if (resp->n_items == size) {
 				more = true;
 				break;
 			}
-			Hues__V1__FeedItem *x = item_of(call, svc, txn, cards, &s);
+			fb_hit hit = {.seq = s.seq};
+			memcpy(hit.key, it.key, FB_GEO_KEY_BYTES);
+			Hues__V1__FeedItem *x = item(call, svc, txn, cards, &hit);
 			if (x != NULL) {
 				resp->items[resp->n_items++] = x;
 			}

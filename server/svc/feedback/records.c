@@ -360,23 +360,24 @@ put_card(store_txn *txn, const fb_tables *t, const store_key *k,
 }
 
 void
-fb_card_key(uint64_t seq, double lat, double lon, store_key *k)
+fb_card_key(const fb_summary *s, uint8_t key[FB_GEO_KEY_BYTES])
 {
-	fb_summary s = {.seq = seq, .lat = lat, .lon = lon};
-	key_geo(k, &s);
+	store_key k;
+	key_geo(&k, s);
+	memcpy(key, store_key_data(&k), FB_GEO_KEY_BYTES);
 }
 
 int
 fb_card_load(store_cursor *cards, store_txn *txn, const fb_tables *t,
-    const store_key *k, uint64_t seq, ProtobufCAllocator *alloc,
-    size_t room, void **val, size_t *len)
+    const uint8_t key[FB_GEO_KEY_BYTES], uint64_t seq,
+    ProtobufCAllocator *alloc, size_t room, void **val, size_t *len)
 {
 	uint8_t *p;
 	store_item it;
 	void      *rec;
 	size_t     n;
 
-	int rv = store_cursor_find(cards, store_key_data(k), store_key_len(k), &it);
+	int rv = store_cursor_find(cards, key, FB_GEO_KEY_BYTES, &it);
 	if (rv == HUES_OK) {
 		if ((p = alloc->alloc(alloc->allocator_data, room + it.vlen + 1)) ==
 		    NULL) {
@@ -577,10 +578,10 @@ fb_hit_before(double d1, uint64_t s1, double d2, uint64_t s2)
 }
 
 void
-fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, const fb_summary *s)
+fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, uint64_t seq,
+    const void *key)
 {
-	uint64_t seq = s->seq;
-	size_t   i;
+	size_t i;
 	if (*n == want) {
 		if (!fb_hit_before(d, seq, h[want - 1].d, h[want - 1].seq)) {
 			return;
@@ -593,5 +594,7 @@ fb_hits_keep(fb_hit *h, size_t *n, size_t want, double d, const fb_summary *s)
 		h[i] = h[i - 1];
 		i--;
 	}
-	h[i] = (fb_hit) {d, seq, s->lat, s->lon};
+	h[i].d   = d;
+	h[i].seq = seq;
+	memcpy(h[i].key, key, FB_GEO_KEY_BYTES);
 }

@@ -77,14 +77,15 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 		}
 		while (store_cursor_next(c, &it) == HUES_OK) {
 			fb_summary s;
-			if (!fb_summary_decode(it.val, it.vlen, &s) ||
+			if (it.klen != FB_GEO_KEY_BYTES ||
+			    !fb_summary_decode(it.val, it.vlen, &s) ||
 			    s.seq == exclude || !fb_state_nearby_open(s.state) ||
 			    !fb_summary_is(s.category, s.category_len, category)) {
 				continue;
 			}
 			double d = feedback_distance_m(p, (feedback_point) {s.lat, s.lon});
 			if (d <= FEEDBACK_NEARBY_RADIUS_M) {
-				fb_hits_keep(hits, &nhits, NEARBY_MAX, d, &s);
+				fb_hits_keep(hits, &nhits, NEARBY_MAX, d, s.seq, it.key);
 			}
 		}
 		store_cursor_close(c);
