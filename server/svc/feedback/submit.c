@@ -64,15 +64,20 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 	if (rv != HUES_OK) {
 		return HUES_OK; /* no cover: no suggestions, not an error */
 	}
+	/* One cursor for every cell, as in the feed (store_cursor_seek). */
+	store_cursor *c;
+	if ((rv = store_cursor_open(txn, svc->t.geo, NULL, &c)) != HUES_OK) {
+		return rv;
+	}
 	for (size_t i = 0; i < ncells; i++) {
 		if (nhits == NEARBY_MAX && cells[i].min_distance_m > hits[nhits - 1].d) {
 			break; /* sorted by distance: nothing nearer follows */
 		}
 		store_range r = {.prefix = cells[i].hash,
 		    .prefix_len          = strlen(cells[i].hash)};
-		store_cursor *c;
-		store_item    it;
-		if ((rv = store_cursor_open(txn, svc->t.geo, &r, &c)) != HUES_OK) {
+		store_item it;
+		if ((rv = store_cursor_seek(c, &r)) != HUES_OK) {
+			store_cursor_close(c);
 			return rv;
 		}
 		while (store_cursor_next(c, &it) == HUES_OK) {
@@ -88,8 +93,8 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 				fb_hits_keep(hits, &nhits, NEARBY_MAX, d, s.seq, it.key);
 			}
 		}
-		store_cursor_close(c);
 	}
+	store_cursor_close(c);
 	if (nhits == 0) {
 		return HUES_OK;
 	}
