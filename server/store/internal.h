@@ -26,6 +26,10 @@ struct store_txn {
 	 * the writer then aborts the request whatever its fn returned. */
 	int           poison;
 	store_cursor *cursors; /* open cursors, closed with the txn */
+	/* store_txn_on_commit(): moved to the request when its write
+	 * succeeds. */
+	store_commit_fn on_commit;
+	void           *on_commit_arg;
 };
 
 struct store_reader {
@@ -41,6 +45,10 @@ struct store_write_req {
 	void            *arg;
 	store_done_fn    done;
 	void            *done_arg;
+	/* Set by a successful run (store_txn_on_commit), called once its
+	 * batch is durable; cleared when it runs again. */
+	store_commit_fn  on_commit;
+	void            *on_commit_arg;
 	int              result;
 	int              state; /* REQ_*; under mu once submitted */
 	bool             solo;  /* runs in a top-level txn of its own */

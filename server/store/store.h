@@ -40,6 +40,7 @@ typedef struct store_txn       store_txn;
 typedef struct store_reader    store_reader;
 typedef struct store_cursor    store_cursor;
 typedef struct store_write_req store_write_req;
+typedef void (*store_commit_fn)(void *arg);
 
 /* ------------------------------------------------------------------ */
 /* The environment                                                     */
@@ -207,6 +208,19 @@ int store_has(
  */
 int store_put(store_txn *txn, const store_table *t, const void *key,
     size_t klen, const void *val, size_t vlen, unsigned flags);
+
+/*
+ * What a write learns when its data is on disk. fn(arg) runs on the
+ * writer thread once the commit that holds this write returned, before
+ * the request completes and before any later write's fn runs: the hooks
+ * of all writes run in commit order, so memory kept beside the store (a
+ * cache, a set) follows the committed data exactly. It must not block or
+ * touch the store. It never runs when the write fails, when its batch
+ * fails to commit, or for a run of the write that the store redoes (a
+ * redone run may set it again). One per write request: a second call
+ * replaces the first. Write txns only (else HUES_FAILED_PRECONDITION).
+ */
+int store_txn_on_commit(store_txn *txn, store_commit_fn fn, void *arg);
 
 /* Deletes key in a write txn. Errors: HUES_NOT_FOUND, as store_put. */
 int store_del(

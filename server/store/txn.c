@@ -139,6 +139,17 @@ store_put(store_txn *txn, const store_table *t, const void *key, size_t klen,
 }
 
 int
+store_txn_on_commit(store_txn *txn, store_commit_fn fn, void *arg)
+{
+	if (!txn->write) {
+		return HUES_FAILED_PRECONDITION;
+	}
+	txn->on_commit     = fn;
+	txn->on_commit_arg = arg;
+	return HUES_OK;
+}
+
+int
 store_del(store_txn *txn, const store_table *t, const void *key, size_t klen)
 {
 	MDB_val k = { klen, (void *) key };

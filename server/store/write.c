@@ -100,6 +100,7 @@ run_one(store *st, MDB_txn *top, store_write_req *r, bool at_max)
 	store_txn t = { .st = st, .write = true };
 	int       res, rc;
 
+	r->on_commit = NULL;
 	if ((rc = mdb_txn_begin(st->env, top, 0, &t.txn)) != 0) {
 		r->result = store__error(rc, "nested txn");
 		return RUN_FAILED;
@@ -135,7 +136,9 @@ run_one(store *st, MDB_txn *top, store_write_req *r, bool at_max)
 		return rc == MDB_MAP_FULL && !at_max ? RUN_MAP_FULL
 		                                     : RUN_FAILED;
 	}
-	r->result = HUES_OK;
+	r->result        = HUES_OK;
+	r->on_commit     = t.on_commit;
+	r->on_commit_arg = t.on_commit_arg;
 	return RUN_OK;
 }
 
@@ -232,6 +235,7 @@ run_solo(store *st, store_write_req *r)
 	store_txn t = { .st = st, .write = true };
 	int       rc;
 
+	r->on_commit = NULL;
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &t.txn)) != 0) {
 		r->result = store__error(rc, "txn");
 		return;
@@ -249,6 +253,8 @@ run_solo(store *st, store_write_req *r)
 		store__error(rc, "commit");
 		return;
 	}
+	r->on_commit     = t.on_commit;
+	r->on_commit_arg = t.on_commit_arg;
 	atomic_fetch_add(&st->n_commits, 1);
 }
 
@@ -313,7 +319,8 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&st->q_mu);
 		if (force) {
 			for (size_t i = 0; i < n; i++) {
-				b[i]->result = HUES_UNAVAILABLE;
+				b[i]->on_commit = NULL;
+				b[i]->result    = HUES_UNAVAILABLE;
 			}
 			done = n;
 		} else if (b[0]->solo) {
@@ -333,6 +340,9 @@ writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&st->q_mu);
 		for (size_t i = 0; i < done; i++) {
+			if (b[i]->result == HUES_OK && b[i]->on_commit != NULL) {
+				b[i]->on_commit(b[i]->on_commit_arg);
+			}
 			complete(st, b[i], b[i]->result);
 		}
 		if (now_ms() >= next_check) {

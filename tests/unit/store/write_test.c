@@ -2,7 +2,9 @@
  * write_test.c - the writer: requests that meet in one batch (made
  * deterministic with store_pause) fail alone, group commit really batches
  * (counted in commits, not timed), the batch cap, done callbacks on the
- * writer thread, stopping with and without force, and many threads whose
+ * writer thread, commit hooks (in commit order, before completion, never
+ * for a failed or redone run), stopping with and without force, and many
+ * threads whose
  * acknowledged writes all survive a close and reopen.
  */
 #include <pthread.h>
@@ -256,6 +258,157 @@ test_write_done_callback_on_writer(void **state)
 	pthread_cond_destroy(&s.cv);
 }
 
+/* Commit hooks: a log of hooks (id) and completions (100 + id), in the
+ * order they happened on the writer thread. */
+typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	int             ev[16];
+	int             nev, ndone;
+	pthread_t       test_thread;
+	int             on_other_thread;
+} hook_log;
+
+typedef struct {
+	hook_log  *log;
+	int        id;
+	fx_put_arg put;
+	int        runs;  /* how often fn ran */
+	bool       twice; /* sets a first hook, then the real one */
+} hook_arg;
+
+static void
+hook_note(hook_log *l, int ev, bool done)
+{
+	pthread_mutex_lock(&l->mu);
+	l->on_other_thread += !pthread_equal(pthread_self(), l->test_thread);
+	if (l->nev < 16) {
+		l->ev[l->nev++] = ev;
+	}
+	l->ndone += done;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void
+hook_fn(void *arg)
+{
+	hook_arg *h = arg;
+	hook_note(h->log, h->id, false);
+}
+
+static void
+replaced_hook(void *arg)
+{
+	hook_arg *h = arg;
+	hook_note(h->log, -1, false);
+}
+
+static void
+hook_done(store_write_req *req, int result, void *arg)
+{
+	hook_arg *h = arg;
+	(void) req;
+	hook_note(h->log, 100 + h->id + (result == HUES_OK ? 0 : 10), true);
+}
+
+static int
+hooked_fn(store_txn *txn, void *arg)
+{
+	hook_arg *h = arg;
+	h->runs++;
+	if (h->twice) {
+		assert_int_equal(
+		    store_txn_on_commit(txn, replaced_hook, h), HUES_OK);
+	}
+	assert_int_equal(store_txn_on_commit(txn, hook_fn, h), HUES_OK);
+	return fx_put_fn(txn, &h->put);
+}
+
+static void
+hook_wait(hook_log *l, int ndone)
+{
+	pthread_mutex_lock(&l->mu);
+	while (l->ndone < ndone) {
+		pthread_cond_wait(&l->cv, &l->mu);
+	}
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* A hook runs after the commit and before its request completes, in
+ * commit order; never for a failed write, never twice for a batch that
+ * the store redid (map growth), never when the batch is not committed;
+ * a second hook replaces the first; read txns have none. */
+static void
+test_write_commit_hooks(void **state)
+{
+	(void) state;
+	/* A 1 MiB map that a 2 MiB value must grow: its batch runs twice. */
+	store *st = fx_open(
+	    (store_opts) { .map_size = 1u << 20, .map_max = 16u << 20 });
+	store_table     *t   = fx_table(st, "t");
+	hook_log         log = { .test_thread = pthread_self() };
+	hook_arg         h[4];
+	static char      big[2u << 20];
+	store_write_req *r[4];
+
+	pthread_mutex_init(&log.mu, NULL);
+	pthread_cond_init(&log.cv, NULL);
+	for (int i = 0; i < 4; i++) {
+		h[i]     = (hook_arg) { .log = &log, .id = i };
+		h[i].put = (fx_put_arg) { t, &h[i].id, sizeof(int), "v", 1, 0,
+			HUES_OK, 0 };
+		assert_int_equal(store_write_req_create(&r[i]), HUES_OK);
+		store_write_req_set(r[i], hooked_fn, &h[i], hook_done, &h[i]);
+	}
+	h[1].put.ret  = HUES_ABORTED; /* fails: its hook never runs */
+	h[2].twice    = true;
+	h[3].put.val  = big; /* outgrows the map: the batch is redone */
+	h[3].put.vlen = sizeof(big);
+	store_pause(st);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(store_write_submit(st, r[i]), HUES_OK);
+	}
+	store_resume(st);
+	hook_wait(&log, 4);
+	int want[] = { 0, 100, 111, 2, 102, 3, 103 };
+	assert_int_equal(log.nev, 7);
+	assert_memory_equal(log.ev, want, sizeof(want));
+	assert_int_equal(log.on_other_thread, 7);
+	assert_true(h[0].runs >= 2); /* ran again, hooked once */
+	assert_int_equal(h[3].runs, h[0].runs);
+	store_stats s;
+	store_stats_get(st, &s);
+	assert_true(s.map_size > (1u << 20));
+
+	/* Not committed (a forced stop fails what is queued): no hook. */
+	log.nev       = 0;
+	h[0].put.key  = "z";
+	h[0].put.klen = 1;
+	store_pause(st);
+	assert_int_equal(store_write_submit(st, r[0]), HUES_OK);
+	store_stop(st, STORE_STOP_FORCE);
+	hook_wait(&log, 5);
+	assert_int_equal(log.nev, 1);
+	assert_int_equal(log.ev[0], 110);
+
+	/* Only in write txns. */
+	store_reader *rd;
+	store_txn    *txn;
+	assert_int_equal(store_reader_create(st, &rd), HUES_OK);
+	assert_int_equal(store_read_begin(rd, &txn), HUES_OK);
+	assert_int_equal(store_txn_on_commit(txn, hook_fn, &h[0]),
+	    HUES_FAILED_PRECONDITION);
+	store_read_end(rd);
+	store_reader_destroy(rd);
+	for (int i = 0; i < 4; i++) {
+		store_write_req_destroy(r[i]);
+	}
+	store_close(st);
+	pthread_mutex_destroy(&log.mu);
+	pthread_cond_destroy(&log.cv);
+}
+
 /* store_stop drains the queue; with STORE_STOP_FORCE it fails what is
  * queued with UNAVAILABLE. After either, submits are refused and reads
  * still work. */
@@ -429,6 +582,8 @@ main(void)
 		    test_write_group_commit_batches_queued, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_write_done_callback_on_writer, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_write_commit_hooks, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_write_stop_drains_or_fails_queued, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(
