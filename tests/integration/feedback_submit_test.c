@@ -400,6 +400,86 @@ test_submit_report_nearby(void **state)
 	hues_result_free(res);
 }
 
+/* The ids of the nearby list of a new pothole at (lat, lon) by bob,
+ * joined by spaces (its own report withdrawn at once). */
+static void
+nearby_ids(fb_env *e, double lat, double lon, char *out, size_t cap)
+{
+	const char  *bob = fb_citizen(e, "binh");
+	fb_draft     d;
+	hues_result *res;
+	char         mine[FB_ID_LEN];
+	fb_draft_init(&d, "road.pothole", lat, lon);
+	assert_int_equal(fb_submit_draft(e, bob, &d, &res), HUES_OK);
+	const Hues__V1__SubmitReportResponse *r =
+	    hues_feedback_submit_report_response(res);
+	out[0] = '\0';
+	for (size_t i = 0; i < r->n_nearby; i++) {
+		size_t n = strlen(out);
+		snprintf(out + n, cap - n, "%s%s", n ? " " : "", r->nearby[i]->id);
+	}
+	snprintf(mine, sizeof(mine), "%s", r->id);
+	hues_result_free(res);
+	fb_must(e, bob, FB_WITHDRAW, mine, FB_ST(WITHDRAWN));
+}
+
+/* Reports that wait for the centre are suggested from memory, published
+ * ones from the geo index: the list follows every change between the
+ * two (accepted, returned to triage, rejected, withdrawn) and survives
+ * a restart, which rebuilds the memory from the centre's queue. */
+static void
+test_submit_nearby_follows_triage(void **state)
+{
+	(void) state;
+	fb_env       e;
+	const char  *alice = NULL, *olga;
+	double       lat, lon, la, lo;
+	char         a[FB_ID_LEN], b[FB_ID_LEN], c[FB_ID_LEN], got[128], want[128];
+	fb_start(&e, NULL);
+	alice = fb_citizen(&e, "an");
+	olga  = fb_officer(&e, "olga", "so-gtvt");
+	spot(3, 0, &lat, &lon);
+	fb_offset(lat, lon, 30, 0, &la, &lo);
+	fb_submit(&e, alice, "road.pothole", la, lo, a);
+	fb_offset(lat, lon, 60, 0, &la, &lo);
+	fb_submit(&e, alice, "road.pothole", la, lo, b);
+	fb_offset(lat, lon, 90, 0, &la, &lo);
+	fb_submit(&e, alice, "road.pothole", la, lo, c);
+	snprintf(want, sizeof(want), "%s %s %s", a, b, c);
+	nearby_ids(&e, lat, lon, got, sizeof(got));
+	assert_string_equal(got, want);
+
+	/* a accepted (published, in the geo index), b rejected, c waits. */
+	fb_must(&e, fb_coord(&e), FB_ACCEPT, a, FB_ST(ACCEPTED));
+	fb_must(&e, fb_coord(&e), FB_REJECT, b, FB_ST(REJECTED));
+	snprintf(want, sizeof(want), "%s %s", a, c);
+	nearby_ids(&e, lat, lon, got, sizeof(got));
+	assert_string_equal(got, want);
+
+	/* a given back to the centre: waiting again, from memory. */
+	fb_must(&e, olga, FB_RETURN, a, FB_ST(RETURNED_TO_TRIAGE));
+	nearby_ids(&e, lat, lon, got, sizeof(got));
+	assert_string_equal(got, want);
+
+	/* After a restart (and after kill -9) the same, rebuilt. */
+	fb_restart(&e, false, NULL);
+	nearby_ids(&e, lat, lon, got, sizeof(got));
+	assert_string_equal(got, want);
+	fb_restart(&e, true, NULL);
+	nearby_ids(&e, lat, lon, got, sizeof(got));
+	assert_string_equal(got, want);
+
+	/* c withdrawn, a accepted again: only a, now from the geo index. */
+	fb_must(&e, alice, FB_WITHDRAW, c, FB_ST(WITHDRAWN));
+	fb_must(&e, fb_coord(&e), FB_ACCEPT, a, FB_ST(ACCEPTED));
+	nearby_ids(&e, lat, lon, got, sizeof(got));
+	assert_string_equal(got, a);
+	fb_restart(&e, false, NULL);
+	nearby_ids(&e, lat, lon, got, sizeof(got));
+	assert_string_equal(got, a);
+	fb_stop(&e);
+}
+
 int
 main(void)
 {
@@ -408,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_submit_report_callers),
 		cmocka_unit_test(test_submit_report_idempotency_key),
 		cmocka_unit_test(test_submit_report_nearby),
+		cmocka_unit_test(test_submit_nearby_follows_triage),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

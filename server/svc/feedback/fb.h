@@ -41,9 +41,13 @@ typedef struct fb_tables {
 	store_table *category, *agency, *ward, *route;
 } fb_tables;
 
+typedef struct fb_pending fb_pending;
+
 typedef struct fb_service {
 	store             *st;
 	fb_tables          t;
+	/* The reports waiting for the centre, by place (pending.c). */
+	fb_pending        *pending;
 	feedback_calendar *cal;
 	feedback_area      area;
 	int64_t            rating_window_s;
@@ -410,5 +414,32 @@ int fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 /* The rating-window sweep thread (sweep.c). */
 int  fb_sweeper_start(fb_service *svc);
 void fb_sweeper_stop(fb_service *svc);
+
+/* ----- reports waiting for the centre (pending.c) ------------------------ */
+
+/* The set of reports that wait for triage, submitted or returned to it,
+ * by place: fb_geo holds published reports only, so SubmitReport's nearby
+ * search finds unpublished ones here. Any thread (a read-write lock). */
+int    fb_pending_create(fb_pending **out);
+void   fb_pending_destroy(fb_pending *p);
+size_t fb_pending_count(fb_pending *p);
+
+/*
+ * The report of s was saved as s (from old, or new when old is NULL): it
+ * joins the set when it waits for triage, and leaves it otherwise. Called
+ * from commit hooks, in commit order, and at start from the queue.
+ * HUES_RESOURCE_EXHAUSTED when memory is missing (it is then not in).
+ */
+int fb_pending_update(fb_pending *p, const fb_summary *old, const fb_summary *s);
+
+/* Offers to hits (as fb_hits_keep, want at most) the reports of the set
+ * in cells (of 6 or more characters, or any) of category within radius_m
+ * of pt, but not exclude nor those already in hits. */
+void fb_pending_near(fb_pending *p, const feedback_cell *cells, size_t ncells,
+    const char *category, feedback_point pt, double radius_m,
+    uint64_t exclude, fb_hit *hits, size_t *nhits, size_t want);
+
+/* At start: fills the set from the centre's queue. */
+int fb_pending_load(fb_service *svc);
 
 #endif /* HUES_SVC_FEEDBACK_FB_H */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "svc/feedback/fb.h"
 
 void
@@ -416,7 +417,9 @@ unindex(store_txn *txn, const fb_service *svc, const fb_summary *o,
 	bool moved = store_key_len(&ko) != store_key_len(&kn) ||
 	             memcmp(store_key_data(&ko), store_key_data(&kn),
 	                 store_key_len(&ko)) != 0;
-	if (moved) {
+	/* fb_geo holds published reports (and, in stores written before
+	 * pending.c, unpublished ones too: they go at their next change). */
+	if (moved || !n->published) {
 		rv = del_key(txn, t->geo, &ko);
 	}
 	if (rv == HUES_OK && o->published && (moved || !n->published)) {
@@ -428,6 +431,91 @@ unindex(store_txn *txn, const fb_service *svc, const fb_summary *o,
 	if (rv == HUES_OK && key_rating(&ko, o, svc->rating_window_s)) {
 		rv = del_key(txn, t->rating, &ko);
 	}
+	return rv;
+}
+
+/* ----- the reports waiting for the centre (pending.c) ----------------- */
+
+typedef struct pending_change {
+	fb_pending *p;
+	bool        has_old;
+	fb_summary  old, s;
+} pending_change;
+
+static bool
+waits(const fb_summary *s)
+{
+	return s->state == FEEDBACK_STATE_SUBMITTED ||
+	       s->state == FEEDBACK_STATE_RETURNED_TO_TRIAGE;
+}
+
+/* Writer thread, once the save is durable. */
+static void
+pending_commit(void *arg)
+{
+	pending_change *c = arg;
+	if (fb_pending_update(c->p, c->has_old ? &c->old : NULL, &c->s) !=
+	    HUES_OK) {
+		LOG_WARN(NULL, "feedback: no memory to remember report %llu "
+		               "as waiting for triage (not suggested nearby)",
+		    (unsigned long long) c->s.seq);
+	}
+}
+
+/* A save that makes a report wait for the centre, or stop waiting,
+ * changes the pending set once it is committed. The summaries borrow the
+ * report's strings, which live in scratch until the write ends, after
+ * its hooks. */
+static int
+follow_pending(store_txn *txn, const fb_service *svc, const fb_summary *old,
+    const fb_summary *s, arena *scratch)
+{
+	if (svc->pending == NULL || (!waits(s) && (old == NULL || !waits(old)))) {
+		return HUES_OK;
+	}
+	pending_change *c = arena_alloc(scratch, sizeof(*c));
+	if (c == NULL) {
+		return HUES_RESOURCE_EXHAUSTED;
+	}
+	*c = (pending_change) {.p = svc->pending, .has_old = old != NULL, .s = *s};
+	if (old != NULL) {
+		c->old = *old;
+	}
+	return store_txn_on_commit(txn, pending_commit, c);
+}
+
+int
+fb_pending_load(fb_service *svc)
+{
+	store_reader *r;
+	store_txn    *txn;
+	store_cursor *c;
+	store_item    it;
+	store_key     k;
+	int           rv;
+
+	store_key_init(&k);
+	store_key_str(&k, "", 0); /* the centre's part of the queue */
+	store_range rg = {.prefix = store_key_data(&k),
+	    .prefix_len       = store_key_len(&k)};
+	if ((rv = store_reader_create(svc->st, &r)) != HUES_OK) {
+		return rv;
+	}
+	if ((rv = store_read_begin(r, &txn)) == HUES_OK) {
+		if ((rv = store_cursor_open(txn, svc->t.queue, &rg, &c)) == HUES_OK) {
+			while (rv == HUES_OK && store_cursor_next(c, &it) == HUES_OK) {
+				fb_summary s;
+				if (!fb_summary_decode(it.val, it.vlen, &s)) {
+					rv = HUES_DATA_LOSS;
+				} else if (waits(&s)) {
+					rv = fb_pending_update(svc->pending, NULL, &s);
+				}
+			}
+			store_cursor_close(c);
+		}
+		store_read_end(r);
+	}
+	store_reader_destroy(r);
 	return rv;
 }
 
@@ -472,10 +560,9 @@ fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
 		}
 	}
 	key_geo(&k, &s);
-	if ((rv = put_key(txn, t->geo, &k, sv, sn)) != HUES_OK) {
-		return rv;
-	}
-	if (s.published && (rv = put_card(txn, t, &k, pb, n, scratch)) != HUES_OK) {
+	if (s.published && ((rv = put_key(txn, t->geo, &k, sv, sn)) != HUES_OK ||
+	                       (rv = put_card(txn, t, &k, pb, n, scratch)) !=
+	                           HUES_OK)) {
 		return rv;
 	}
 	key_month(&k, &s);
@@ -488,6 +575,9 @@ fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
 	}
 	if (key_rating(&k, &s, svc->rating_window_s) &&
 	    (rv = put_key(txn, t->rating, &k, "", 0)) != HUES_OK) {
+		return rv;
+	}
+	if ((rv = follow_pending(txn, svc, old, &s, scratch)) != HUES_OK) {
 		return rv;
 	}
 	*packed     = pb;

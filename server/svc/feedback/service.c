@@ -485,6 +485,7 @@ fb_destroy(void *arg)
 	pthread_key_delete(svc->reader_key);
 	feedback_catalog_destroy(svc->cat);
 	feedback_calendar_destroy(svc->cal);
+	fb_pending_destroy(svc->pending);
 	pthread_rwlock_destroy(&svc->cat_lock);
 	pthread_mutex_destroy(&svc->reload_mtx);
 	pthread_mutex_destroy(&svc->readers_mtx);
@@ -526,6 +527,9 @@ feedback_service(const feedback_opts *opts, svc_service *out)
 	    opts->holidays != NULL ? opts->holidays : feedback_default_holidays,
 	    &svc->cal);
 	if (rv == HUES_OK) {
+		rv = fb_pending_create(&svc->pending);
+	}
+	if (rv == HUES_OK) {
 		rv = open_tables(svc);
 	}
 	if (rv == HUES_OK) {
@@ -539,6 +543,9 @@ feedback_service(const feedback_opts *opts, svc_service *out)
 	}
 	if (rv == HUES_OK) {
 		rv = next_after_last(svc->st, svc->t.outbox, &svc->next_event);
+	}
+	if (rv == HUES_OK) {
+		rv = fb_pending_load(svc);
 	}
 	if (rv == HUES_OK) {
 		rv = fb_sweeper_start(svc);

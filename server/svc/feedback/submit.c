@@ -84,7 +84,8 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 			fb_summary s;
 			if (it.klen != FB_GEO_KEY_BYTES ||
 			    !fb_summary_decode(it.val, it.vlen, &s) ||
-			    s.seq == exclude || !fb_state_nearby_open(s.state) ||
+			    s.seq == exclude || !s.published ||
+			    !fb_state_nearby_open(s.state) ||
 			    !fb_summary_is(s.category, s.category_len, category)) {
 				continue;
 			}
@@ -95,6 +96,9 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 		}
 	}
 	store_cursor_close(c);
+	/* Reports that wait for the centre are not in fb_geo (pending.c). */
+	fb_pending_near(svc->pending, cells, ncells, category, p,
+	    FEEDBACK_NEARBY_RADIUS_M, exclude, hits, &nhits, NEARBY_MAX);
 	if (nhits == 0) {
 		return HUES_OK;
 	}
