@@ -229,10 +229,10 @@ fb_pending_update(fb_pending *p, const fb_summary *old, const fb_summary *s)
 	fb_geohash(s->lat, s->lon, gh);
 	pthread_rwlock_wrlock(&p->lock);
 	if (old != NULL) {
+		/* Where it was, if it was in: a new report is not. */
 		fb_geohash(old->lat, old->lon, ogh);
 		drop(p, ogh, old->seq);
 	}
-	drop(p, gh, s->seq);
 	if (waiting(s)) {
 		group *g   = find_or_add(p, cell_of(gh));
 		int    cat = cat_of(p, s->category != NULL ? s->category : "",
