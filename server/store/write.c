@@ -319,8 +319,7 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&st->q_mu);
 		if (force) {
 			for (size_t i = 0; i < n; i++) {
-				b[i]->on_commit = NULL;
-				b[i]->result    = HUES_UNAVAILABLE;
+				b[i]->result = HUES_UNAVAILABLE; /* no hook */
 			}
 			done = n;
 		} else if (b[0]->solo) {

@@ -128,6 +128,9 @@ int fb_report_bytes(store_txn *txn, const fb_tables *t, uint64_t seq,
 /* The key of the card (and of the fb_geo entry) of the report summed up
  * by s: FB_GEO_KEY_BYTES. */
 void fb_card_key(const fb_summary *s, uint8_t key[FB_GEO_KEY_BYTES]);
+/* The same key from a geohash already computed (FB_GEO_KEY_LEN). */
+void fb_geo_key(const char gh[FB_GEO_KEY_LEN], uint64_t seq,
+    uint8_t key[FB_GEO_KEY_BYTES]);
 
 /*
  * Copies the public card (card.c) under key into memory of alloc, room
@@ -165,6 +168,10 @@ void fb_geohash(double lat, double lon, char out[FB_GEO_KEY_LEN + 1]);
 /* Due time of a report in the work queue (0: not in a queue), and the
  * queue's agency ("" is the centre). */
 int64_t fb_queue_due(const fb_summary *s, const char **agency, size_t *len);
+
+/* Whether a report in this state waits for the centre's triage
+ * (submitted, or returned to triage): the pending set's reports. */
+bool fb_state_waits_for_centre(int state);
 
 /* Whether the state counts as open for "nearby" (not final, not
  * resolved). */

@@ -213,13 +213,6 @@ drop(fb_pending *p, const char *gh, uint64_t seq)
 	}
 }
 
-static bool
-waiting(const fb_summary *s)
-{
-	return s->state == FEEDBACK_STATE_SUBMITTED ||
-	       s->state == FEEDBACK_STATE_RETURNED_TO_TRIAGE;
-}
-
 int
 fb_pending_update(fb_pending *p, const fb_summary *old, const fb_summary *s)
 {
@@ -233,7 +226,7 @@ fb_pending_update(fb_pending *p, const fb_summary *old, const fb_summary *s)
 		fb_geohash(old->lat, old->lon, ogh);
 		drop(p, ogh, old->seq);
 	}
-	if (waiting(s)) {
+	if (fb_state_waits_for_centre(s->state)) {
 		group *g   = find_or_add(p, cell_of(gh));
 		int    cat = cat_of(p, s->category != NULL ? s->category : "",
 		       s->category != NULL ? s->category_len : 0, true);
@@ -284,9 +277,8 @@ near_group(const group *g, const char *prefix, size_t len, int cat,
 			known = hits[k].seq == e->seq;
 		}
 		if (!known) {
-			fb_summary s = {.seq = e->seq, .lat = e->lat, .lon = e->lon};
-			uint8_t    key[FB_GEO_KEY_BYTES];
-			fb_card_key(&s, key);
+			uint8_t key[FB_GEO_KEY_BYTES];
+			fb_geo_key(e->gh, e->seq, key);
 			fb_hits_keep(hits, nhits, want, d, e->seq, key);
 		}
 	}

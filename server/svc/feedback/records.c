@@ -194,13 +194,19 @@ key_seq(store_key *k, uint64_t seq)
 }
 
 static void
+key_geo_of(store_key *k, const char gh[FB_GEO_KEY_LEN], uint64_t seq)
+{
+	store_key_init(k);
+	store_key_bytes(k, gh, FB_GEO_KEY_LEN);
+	store_key_u64(k, seq);
+}
+
+static void
 key_geo(store_key *k, const fb_summary *s)
 {
 	char gh[FB_GEO_KEY_LEN + 1];
 	fb_geohash(s->lat, s->lon, gh);
-	store_key_init(k);
-	store_key_bytes(k, gh, FB_GEO_KEY_LEN);
-	store_key_u64(k, s->seq);
+	key_geo_of(k, gh, s->seq);
 }
 
 static uint32_t
@@ -224,9 +230,15 @@ key_month(store_key *k, const fb_summary *s)
 bool
 fb_state_nearby_open(int state)
 {
-	return state == FEEDBACK_STATE_SUBMITTED ||
-	       state == FEEDBACK_STATE_RETURNED_TO_TRIAGE ||
+	return fb_state_waits_for_centre(state) ||
 	       feedback_state_open((feedback_state) state);
+}
+
+bool
+fb_state_waits_for_centre(int state)
+{
+	return state == FEEDBACK_STATE_SUBMITTED ||
+	       state == FEEDBACK_STATE_RETURNED_TO_TRIAGE;
 }
 
 bool
@@ -368,6 +380,15 @@ fb_card_key(const fb_summary *s, uint8_t key[FB_GEO_KEY_BYTES])
 	memcpy(key, store_key_data(&k), FB_GEO_KEY_BYTES);
 }
 
+void
+fb_geo_key(const char gh[FB_GEO_KEY_LEN], uint64_t seq,
+    uint8_t key[FB_GEO_KEY_BYTES])
+{
+	store_key k;
+	key_geo_of(&k, gh, seq);
+	memcpy(key, store_key_data(&k), FB_GEO_KEY_BYTES);
+}
+
 int
 fb_card_load(store_cursor *cards, store_txn *txn, const fb_tables *t,
     const uint8_t key[FB_GEO_KEY_BYTES], uint64_t seq,
@@ -442,13 +463,6 @@ typedef struct pending_change {
 	fb_summary  old, s;
 } pending_change;
 
-static bool
-waits(const fb_summary *s)
-{
-	return s->state == FEEDBACK_STATE_SUBMITTED ||
-	       s->state == FEEDBACK_STATE_RETURNED_TO_TRIAGE;
-}
-
 /* Writer thread, once the save is durable. */
 static void
 pending_commit(void *arg)
@@ -470,7 +484,9 @@ static int
 follow_pending(store_txn *txn, const fb_service *svc, const fb_summary *old,
     const fb_summary *s, arena *scratch)
 {
-	if (svc->pending == NULL || (!waits(s) && (old == NULL || !waits(old)))) {
+	if (svc->pending == NULL ||
+	    (!fb_state_waits_for_centre(s->state) &&
+	        (old == NULL || !fb_state_waits_for_centre(old->state)))) {
 		return HUES_OK;
 	}
 	pending_change *c = arena_alloc(scratch, sizeof(*c));
@@ -505,11 +521,9 @@ fb_pending_load(fb_service *svc)
 		if ((rv = store_cursor_open(txn, svc->t.queue, &rg, &c)) == HUES_OK) {
 			while (rv == HUES_OK && store_cursor_next(c, &it) == HUES_OK) {
 				fb_summary s;
-				if (!fb_summary_decode(it.val, it.vlen, &s)) {
-					rv = HUES_DATA_LOSS;
-				} else if (waits(&s)) {
-					rv = fb_pending_update(svc->pending, NULL, &s);
-				}
+				rv = fb_summary_decode(it.val, it.vlen, &s)
+				         ? fb_pending_update(svc->pending, NULL, &s)
+				         : HUES_DATA_LOSS;
 			}
 			store_cursor_close(c);
 		}
