@@ -90,7 +90,7 @@ bool fb_id_parse(const char *id, uint64_t *seq);
 int fb_id_require(svc_call *call, const char *field, const char *id,
     uint64_t *seq);
 
-/* ----- the summary kept in index values (records.c) -------------------- */
+/* ----- the summary kept in index values (summary.c) -------------------- */
 
 /* The facts of a report that scans filter on, without the record. The
  * strings are borrowed: from the report when made by fb_summary_of(),
