@@ -334,6 +334,70 @@ test_submit_report_idempotency_key(void **state)
 	fb_stop(&e);
 }
 
+/* An anonymous caller's key holds only for the same request: another
+ * anonymous caller who sends the same key with another report makes a
+ * report of its own, and learns nothing of the first; before and after a
+ * restart (which empties every memory the server has of the keys). */
+static void
+test_submit_report_anonymous_idempotency_key(void **state)
+{
+	(void) state;
+	fb_env       e;
+	fb_draft     d;
+	hues_result *res;
+	char         first[FB_ID_LEN], second[FB_ID_LEN];
+	double       lat, lon;
+
+	fb_start(&e, NULL);
+	spot(4, 0, &lat, &lon);
+	fb_draft_init(&d, "waste.illegal_dumping", lat, lon);
+	d.req.idempotency_key = "anon-0001";
+	assert_int_equal(fb_submit_draft(&e, NULL, &d, &res), HUES_OK);
+	assert_false(hues_feedback_submit_report_response(res)->replayed);
+	snprintf(first, sizeof(first), "%s",
+	    hues_feedback_submit_report_response(res)->id);
+	hues_result_free(res);
+
+	/* The retry: the same request, the first report. */
+	assert_int_equal(fb_submit_draft(&e, NULL, &d, &res), HUES_OK);
+	assert_true(hues_feedback_submit_report_response(res)->replayed);
+	assert_string_equal(hues_feedback_submit_report_response(res)->id, first);
+	hues_result_free(res);
+
+	/* Someone else, the same key, another report. */
+	char       *title = d.req.title;
+	d.req.title = "Đổ xà bần ở bờ sông";
+	assert_int_equal(fb_submit_draft(&e, NULL, &d, &res), HUES_OK);
+	assert_false(hues_feedback_submit_report_response(res)->replayed);
+	snprintf(second, sizeof(second), "%s",
+	    hues_feedback_submit_report_response(res)->id);
+	assert_string_not_equal(second, first);
+	hues_result_free(res);
+
+	/* A citizen's keys are her own, whatever anonymous callers used. */
+	d.req.title = title;
+	assert_int_equal(
+	    fb_submit_draft(&e, fb_citizen(&e, "alice"), &d, &res), HUES_OK);
+	assert_false(hues_feedback_submit_report_response(res)->replayed);
+	assert_string_not_equal(
+	    hues_feedback_submit_report_response(res)->id, first);
+	hues_result_free(res);
+
+	/* Durable: each request still finds its own report. */
+	fb_restart(&e, false, NULL);
+	assert_int_equal(fb_submit_draft(&e, NULL, &d, &res), HUES_OK);
+	assert_true(hues_feedback_submit_report_response(res)->replayed);
+	assert_string_equal(hues_feedback_submit_report_response(res)->id, first);
+	hues_result_free(res);
+	d.req.title = "Đổ xà bần ở bờ sông";
+	assert_int_equal(fb_submit_draft(&e, NULL, &d, &res), HUES_OK);
+	assert_true(hues_feedback_submit_report_response(res)->replayed);
+	assert_string_equal(
+	    hues_feedback_submit_report_response(res)->id, second);
+	hues_result_free(res);
+	fb_stop(&e);
+}
+
 static void
 test_submit_report_nearby(void **state)
 {
@@ -487,6 +551,7 @@ main(void)
 		cmocka_unit_test(test_submit_report_response_and_stored_report),
 		cmocka_unit_test(test_submit_report_callers),
 		cmocka_unit_test(test_submit_report_idempotency_key),
+		cmocka_unit_test(test_submit_report_anonymous_idempotency_key),
 		cmocka_unit_test(test_submit_report_nearby),
 		cmocka_unit_test(test_submit_nearby_follows_triage),
 	};

@@ -6,9 +6,11 @@
  * and saves the record, its index entries, the key and the outbox events
  * in one transaction.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/hash.h"
 #include "svc/authz.h"
 #include "svc/feedback/convert.h"
 #include "svc/feedback/fb.h"
@@ -170,6 +172,28 @@ submit_fn(store_txn *txn, void *arg)
 
 /* ----- the handler --------------------------------------------------------- */
 
+/*
+ * The key under which the store remembers the request's idempotency key.
+ * A user's keys are hers. Anonymous callers share one namespace, so
+ * theirs is scoped to the request itself: a retry, which resends the
+ * same request, finds the first report; someone else who sends the same
+ * key with another request makes a report of their own, and learns
+ * nothing of the first.
+ */
+static const char *
+idem_key_of(svc_call *call, const Hues__V1__SubmitReportRequest *req,
+    const char *user)
+{
+	const char *key = text(req->idempotency_key);
+	if (user != NULL || key[0] == '\0') {
+		return key;
+	}
+	size_t   n   = hues__v1__submit_report_request__get_packed_size(req);
+	uint8_t *buf = call_alloc(call, n + 1);
+	hues__v1__submit_report_request__pack(req, buf);
+	return call_printf(call, "%s#%016" PRIx64, key, hash_fnv1a(buf, n));
+}
+
 static int
 who_may_report(svc_call *call, const svc_principal *p, const char **user)
 {
@@ -278,7 +302,7 @@ fb_submit_report(svc_call *call, const void *reqp, void *respp)
 	submit_job *j = call_alloc(call, sizeof(*j));
 	*j            = (submit_job) {.svc = svc, .seq = seq,
 	               .user = user != NULL ? user : "",
-	               .key  = text(req->idempotency_key),
+	               .key  = idem_key_of(call, req, user),
 	               .resp = resp};
 	if (feedback_transition(FEEDBACK_STATE_NONE, FEEDBACK_ACTION_SUBMIT,
 	        FEEDBACK_ROLE_REPORTER, now, "", "", &j->step) != HUES_OK) {
