@@ -329,9 +329,8 @@ remember(int code)
 	}
 }
 
-/* Applies the abuse limit of write methods: a token bucket per caller.
- * Anonymous calls are not limited here (no key to count them by): methods
- * open to them must limit by other means. */
+/* Applies the abuse limit of write methods: a token bucket per caller,
+ * and one that every anonymous caller shares (see below). */
 static int
 check_rate(const rpc_dispatcher *d, svc_call *call, const svc_method *m)
 {
