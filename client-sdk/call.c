@@ -184,6 +184,26 @@ arm_timer(hues_client *c)
 
 /* ----- dispatch ------------------------------------------------------ */
 
+/*
+ * How many pending calls the next free slot takes: an even share of the
+ * calls waiting or in flight over all slots, at most max_batch. The server
+ * runs a message's calls one after another on one worker, so one message
+ * that takes every waiting call while the others carry one each leaves the
+ * other workers idle and makes its calls wait for each other; even shares
+ * keep every worker busy (docs/performance.md). A slot that is free takes
+ * at least one call, so no call waits while a slot is free.
+ */
+static size_t
+fair_share(const hues_client *c)
+{
+	size_t total = c->npending + c->slot_calls;
+	size_t share = (total + c->nslots - 1) / c->nslots;
+	if (share == 0) {
+		share = 1;
+	}
+	return share < c->o.max_batch ? share : c->o.max_batch;
+}
+
 /* Fills free slots with pending calls. Under the lock. */
 static void
 dispatch(hues_client *c, todo *t)
@@ -206,7 +226,8 @@ dispatch(hues_client *c, todo *t)
 		hues__slot *s    = c->free_head;
 		size_t      n    = 0;
 		size_t      size = 2; /* the version field */
-		while (!list_empty(&c->pending) && n < c->o.max_batch) {
+		size_t      cap  = fair_share(c);
+		while (!list_empty(&c->pending) && n < cap) {
 			hues__call *call = c->pending.next;
 			if (call->deadline_ns <= now) {
 				list_remove(call);
@@ -235,6 +256,7 @@ dispatch(hues_client *c, todo *t)
 		}
 		s->next_free   = NULL;
 		s->ncalls      = n;
+		c->slot_calls += n;
 		s->batch       = n > 1;
 		s->state       = SLOT_SENDING;
 		s->refs        = 1;
@@ -285,6 +307,18 @@ finish(hues_client *c, todo *t)
 		}
 		pthread_mutex_unlock(&c->mtx);
 	}
+	/* Calls started by these callbacks are held on this thread until
+	 * the last callback has run, and then leave together: a reply of k
+	 * calls is followed by one message of k calls, not by a message of
+	 * one call and k - 1 calls waiting for the next free slot. */
+	hues__cork  cork       = { .client = c };
+	hues__cork *was_corked = hues__corked;
+	bool        uncork     = t->done != NULL &&
+	                  (was_corked == NULL || was_corked->client != c);
+	todo        after      = {0};
+	if (uncork) {
+		hues__corked = &cork;
+	}
 	for (hues__call *call = t->done; call != NULL;) {
 		hues__call  *next = call->done_next;
 		hues_result *r    = call->result;
@@ -297,11 +331,28 @@ finish(hues_client *c, todo *t)
 		hues__in_callback = was;
 		free(call);
 		pthread_mutex_lock(&c->mtx);
+		if (next == NULL && uncork) {
+			/* Before the last call is uncounted: once active
+			 * reaches 0, hues_client_destroy() may free c. */
+			hues__corked = was_corked;
+			for (hues__call *x = cork.head; x != NULL;) {
+				hues__call *xn = x->next;
+				list_append(&c->pending, x);
+				c->npending++;
+				x = xn;
+			}
+			dispatch(c, &after);
+			arm_timer(c);
+		}
 		if (--c->active == 0) {
 			pthread_cond_broadcast(&c->idle_cv);
 		}
 		pthread_mutex_unlock(&c->mtx);
 		call = next;
+	}
+	hues__corked = was_corked;
+	if (after.send != NULL || after.done != NULL) {
+		finish(c, &after);
 	}
 }
 
@@ -437,6 +488,7 @@ settle(hues__slot *s, hues_result **results, bool never_sent)
 		}
 	}
 	s->replied = true;
+	c->slot_calls -= s->ncalls;
 	if (s->timer_armed) {
 		t.cancel_slot_timer = true;
 	}
@@ -488,9 +540,12 @@ hues__slot_cb(void *arg)
 			last       = d > last ? d : last;
 		}
 		s->state = SLOT_RECEIVING;
-		if (first < last) {
+		if (first + MS <= last) {
 			/* Calls of this batch that end earlier than the last
-			 * one are ended by the slot timer. */
+			 * one are ended by the slot timer. Not for less than
+			 * a millisecond, the resolution of nng's timers: the
+			 * slot is free again only when its timer is, one
+			 * thread hop after the reply. */
 			pthread_mutex_lock(&c->mtx);
 			s->refs++;
 			s->timer_armed = true;
@@ -615,7 +670,12 @@ hues__enqueue(hues_client *c, hues__call *call, char *why, size_t whylen)
 {
 	todo t = {0};
 	pthread_mutex_lock(&c->mtx);
-	if (c->closing || c->npending >= c->o.max_pending) {
+	hues__cork *cork = hues__corked;
+	if (cork != NULL && cork->client != c) {
+		cork = NULL;
+	}
+	if (c->closing ||
+	    c->npending + (cork ? cork->n : 0) >= c->o.max_pending) {
 		bool closing = c->closing;
 		pthread_mutex_unlock(&c->mtx);
 		snprintf(why, whylen, closing
@@ -624,6 +684,20 @@ hues__enqueue(hues_client *c, hues__call *call, char *why, size_t whylen)
 		return closing ? HUES_CANCELLED : HUES_RESOURCE_EXHAUSTED;
 	}
 	c->active++;
+	if (cork != NULL) {
+		/* finish() sends it with its siblings. Counted in active, so
+		 * the client stays until then; the cap counts pending only. */
+		call->next = NULL;
+		if (cork->tail != NULL) {
+			cork->tail->next = call;
+		} else {
+			cork->head = call;
+		}
+		cork->tail = call;
+		cork->n++;
+		pthread_mutex_unlock(&c->mtx);
+		return HUES_OK;
+	}
 	list_append(&c->pending, call);
 	c->npending++;
 	dispatch(c, &t);

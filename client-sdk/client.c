@@ -13,6 +13,7 @@
 #include "internal.h"
 
 _Thread_local bool hues__in_callback;
+_Thread_local hues__cork *hues__corked;
 
 uint64_t
 hues__now_ns(void)

@@ -100,6 +100,7 @@ struct hues_client {
 	hues__slot      *free_head, *free_tail; /* FIFO spreads over sockets */
 	hues__call       pending;  /* list head: calls waiting for a slot */
 	size_t           npending;
+	size_t           slot_calls; /* calls carried by busy slots */
 	hues__call       retrying; /* list head: calls waiting to retry */
 	nng_aio         *timer;    /* retries and deadlines of pending calls */
 	bool             timer_armed;
@@ -117,6 +118,15 @@ struct hues_client {
 /* Set on threads while they run user callbacks, so that hues_call() can
  * refuse to wait for itself. */
 extern _Thread_local bool hues__in_callback;
+/* Calls started on a thread while it runs the callbacks of one client's
+ * completed calls, held there until the last callback has run (finish()),
+ * linked by next. */
+typedef struct hues__cork {
+	hues_client *client;
+	hues__call  *head, *tail;
+	size_t       n;
+} hues__cork;
+extern _Thread_local hues__cork *hues__corked;
 
 /* clock */
 uint64_t hues__now_ns(void);

@@ -152,7 +152,9 @@ typedef struct hues_call_opts {
  * Receives the result of an asynchronous call. Runs exactly once per call
  * started with HUES_OK, on an SDK (NNG) thread. It owns res and frees it
  * with hues_result_free(). It must not block: it may start further calls
- * with hues_call_async(), but not hues_call().
+ * with hues_call_async(), but not hues_call(). Calls started by the
+ * callbacks of one reply are sent when the last of them has returned,
+ * together, so a closed loop keeps its calls in even batches.
  */
 typedef void (*hues_callback)(hues_result *res, void *arg);
 

@@ -213,6 +213,77 @@ test_calls_batched_when_messages_are_busy(void **state)
 	hues_client_destroy(c);
 }
 
+/* Calls started by the callbacks of one reply leave together, in even
+ * shares of the free messages (client-sdk/call.c: finish, fair_share). */
+typedef struct fanout {
+	hues_client *c;
+	counter     *k;
+	int          n; /* calls the first callback starts */
+} fanout;
+
+static void
+start_echo(hues_client *c, hues_callback cb, void *arg)
+{
+	uint64_t              payload = 0x0123456789abcdefu;
+	Hues__V1__EchoRequest req     = HUES__V1__ECHO_REQUEST__INIT;
+	req.payload.data              = (uint8_t *) &payload;
+	req.payload.len               = sizeof(payload);
+	assert_int_equal(hues_debug_echo_async(c, &req, NULL, cb, arg), HUES_OK);
+}
+
+static void
+on_fanout(hues_result *res, void *arg)
+{
+	fanout *f = arg;
+	for (int i = 0; i < f->n; i++) {
+		start_echo(f->c, on_counted, f->k);
+	}
+	on_counted(res, f->k);
+}
+
+/* Runs one call whose callback starts n more, with `slots` messages in
+ * flight at most; returns the messages the server received. */
+static size_t
+messages_for_fanout(uint32_t slots, int n)
+{
+	hues_client_opts o = {.sockets = 1, .inflight_per_socket = slots};
+	hues_client     *c = ht_client(&srv, &o);
+	counter          k = {.done = 0, .bad = 0};
+	fanout           f = {.c = c, .k = &k, .n = n};
+	size_t           before = ht_log_count(&srv, "queued a request");
+
+	pthread_mutex_init(&k.mtx, NULL);
+	pthread_cond_init(&k.cv, NULL);
+	start_echo(c, on_fanout, &f);
+	pthread_mutex_lock(&k.mtx);
+	while (k.done < 1 + n) {
+		pthread_cond_wait(&k.cv, &k.mtx);
+	}
+	pthread_mutex_unlock(&k.mtx);
+	assert_int_equal(k.bad, 0);
+	pthread_cond_destroy(&k.cv);
+	pthread_mutex_destroy(&k.mtx);
+	hues_client_destroy(c);
+	return ht_log_count(&srv, "queued a request") - before;
+}
+
+static void
+test_calls_from_one_reply_leave_together(void **state)
+{
+	(void) state;
+	/* One message: the first call, then one with all 5 it started (not
+	 * one with the first of them, then one with the other 4). */
+	assert_int_equal(messages_for_fanout(1, 5), 2);
+}
+
+static void
+test_calls_share_the_free_messages_evenly(void **state)
+{
+	(void) state;
+	/* Two messages free when the 8 calls leave: 4 each, not one of 8. */
+	assert_int_equal(messages_for_fanout(2, 8), 3);
+}
+
 /* ----- health -------------------------------------------------------------- */
 
 static int
@@ -406,6 +477,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_calls_64_in_flight_from_8_threads),
 	    cmocka_unit_test(test_calls_batched_when_messages_are_busy),
+	    cmocka_unit_test(test_calls_from_one_reply_leave_together),
+	    cmocka_unit_test(test_calls_share_the_free_messages_evenly),
 	    cmocka_unit_test(test_health_check_per_service),
 	    cmocka_unit_test(test_reflection_matches_sdk_method_list),
 	    cmocka_unit_test(test_reflection_serves_descriptor_set),
