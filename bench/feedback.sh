@@ -29,6 +29,9 @@
 #   USERS [1000]          citizens whose tokens the loads take in turn
 #   FEED_RADIUS [1000]    PublicFeed: metres around the point
 #   FEED_PAGE [20]        PublicFeed: page size
+#   FEED_WORKERS [1]      PublicFeed again, against a server with this many
+#                         workers: on a 2-core machine that leaves a core
+#                         to the load generator beside it ("": skip)
 #   PEER_RECORDS [100000] records the peers' servers start with
 #   LOAD_TIMEOUT [120 + FEED_REPORTS/400]  seconds the loading may take
 #   BUILD_DIR [<repo>/build-bench]   hues Release build (configured if new)
@@ -55,13 +58,14 @@ LOAD_CONC="${LOAD_CONC:-256}"
 USERS="${USERS:-1000}"
 FEED_RADIUS="${FEED_RADIUS:-1000}"
 FEED_PAGE="${FEED_PAGE:-20}"
+FEED_WORKERS="${FEED_WORKERS-1}"
 PEER_RECORDS="${PEER_RECORDS:-100000}"
 LOAD_TIMEOUT="${LOAD_TIMEOUT:-$((120 + FEED_REPORTS / 400))}"
-# One load lasts warmup + window + drain; a repeat runs 6 of them and
-# starts 4 servers (the peers' fill PEER_RECORDS first).
+# One load lasts warmup + window + drain; a repeat runs 7 of them and
+# starts 5 servers (the peers' fill PEER_RECORDS first).
 LOAD_S=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 10 }')
 READ_S=$(awk -v d="$DURATION" -v w="$READ_WARMUP" 'BEGIN { printf "%d", d + w + 10 }')
-BUDGET="${BUDGET:-$((600 + LOAD_TIMEOUT + REPEAT * (5 * LOAD_S + READ_S + 4 * 40)))}"
+BUDGET="${BUDGET:-$((600 + LOAD_TIMEOUT + REPEAT * (6 * LOAD_S + READ_S + 5 * 40)))}"
 
 # Re-run under a watchdog: after $BUDGET s `timeout` signals this script,
 # whose traps stop the servers and remove the temp dir.
@@ -166,13 +170,14 @@ fi
 log "sources: $REV"
 
 # ------------------------------------------------------------------- hues
-# start_hues DIR: a server on DIR -> SRV_PID, SRV_PORT; its log is
-# $TMP/hues-server.err.
+# start_hues DIR [FLAGS...]: a server on DIR -> SRV_PID, SRV_PORT; its
+# log is $TMP/hues-server.err.
 start_hues() {
 	local dir=$1 i
+	shift
 	# shellcheck disable=SC2086
 	"$SERVER" --listen tcp://127.0.0.1:0 --data-dir "$dir" \
-		--write-rate-per-hour 0 $HUES_SERVER_ARGS \
+		--write-rate-per-hour 0 $HUES_SERVER_ARGS "$@" \
 		2>"$TMP/hues-server.err" >/dev/null &
 	SRV_PID=$!
 	for ((i = 0; i < 300; i++)); do
@@ -317,6 +322,19 @@ for ((r = 1; r <= REPEAT; r++)); do
 			--jwt-secret "$FEED_DIR/jwt-secret" --users "$USERS" \
 			--duration "$DURATION" --warmup "$WARMUP" $HUES_BENCH_ARGS
 		stop_hues reads "$r"
+		if [[ -n "$FEED_WORKERS" ]]; then
+			start_hues "$FEED_DIR" --workers "$FEED_WORKERS"
+			log "hues PublicFeed conc=$FEED_CONC, server with $FEED_WORKERS worker(s)"
+			# shellcheck disable=SC2086
+			run_hues "$r" "$READ_S" --method feed --radius "$FEED_RADIUS" \
+				--page-size "$FEED_PAGE" --concurrency "$FEED_CONC" \
+				--jwt-secret "$FEED_DIR/jwt-secret" --users "$USERS" \
+				--duration "$DURATION" --warmup "$READ_WARMUP" $HUES_BENCH_ARGS
+			# Tags its RESULT line (the last one) for the report.
+			sed -i '$ s/^\(RESULT tool=hues method=feed .*\)$/\1 workers='"$FEED_WORKERS"'/' \
+				"$TMP/results.$r.txt"
+			stop_hues
+		fi
 	fi
 
 	# shellcheck disable=SC2086
@@ -437,14 +455,31 @@ for label, hm, pt, pm, want in rows:
     print("| " + " | ".join(cells) + " |")
     targets.append((label, ratio, want, ">="))
 
-fs = [find(r, "RESULT", tool="hues", method="feed") for r in runs]
-p99 = med([f and f["p99_us"] for f in fs])
-fq = [f and f["qps"] for f in fs]
-print(f"| PublicFeed near a point, {num(feed_reports)} reports | "
-      f"{num(next((f['conc'] for f in fs if f), None))} | "
-      f"{num(med(fq))}{rng(fq)} | – | – | p99 < 5 000 µs | "
-      f"{num(med([f and f['p50_us'] for f in fs]))} / {num(p99)} | – | "
-      f"{num(sum(f['errors'] for f in fs if f))} / – |")
+def feed_row(label, fs):
+    p99 = med([f and f["p99_us"] for f in fs])
+    fq = [f and f["qps"] for f in fs]
+    print(f"| {label} | "
+          f"{num(next((f['conc'] for f in fs if f), None))} | "
+          f"{num(med(fq))}{rng(fq)} | – | – | p99 < 5 000 µs | "
+          f"{num(med([f and f['p50_us'] for f in fs]))} / {num(p99)} | – | "
+          f"{num(sum(f['errors'] for f in fs if f))} / – |")
+    return p99
+
+
+# The first feed line of a run is the default server's, the tagged one
+# the run against a server with FEED_WORKERS workers.
+fs = [next((kv for k, kv in r if k == "RESULT" and kv.get("tool") == "hues"
+            and kv.get("method") == "feed" and "workers" not in kv), None)
+      for r in runs]
+fws = [next((kv for k, kv in r if k == "RESULT" and kv.get("tool") == "hues"
+             and kv.get("method") == "feed" and "workers" in kv), None)
+       for r in runs]
+p99 = feed_row(f"PublicFeed near a point, {num(feed_reports)} reports", fs)
+workers = next((f["workers"] for f in fws if f), None)
+p99w = None
+if workers is not None:
+    p99w = feed_row(f"PublicFeed, the same, server `--workers "
+                    f"{num(workers)}`", fws)
 print()
 
 stores = [find(r, "STORE", phase="submit") for r in runs]
@@ -484,11 +519,16 @@ for label, got, want, op in targets:
     else:
         print(f"- {label} = {got:.2f} (target ≥ {want}): "
               f"{'met' if got >= want else 'not met'}")
-if p99 is None:
-    print(f"- PublicFeed p99 at C={feed_conc}: not measured")
-else:
-    print(f"- PublicFeed p99 at C={feed_conc} = {p99 / 1000:.2f} ms "
-          f"(target < 5 ms): {'met' if p99 < 5000 else 'not met'}")
+feeds = [(f"PublicFeed p99 at C={feed_conc}", p99)]
+if workers is not None:
+    feeds.append((f"PublicFeed p99 at C={feed_conc}, server --workers "
+                  f"{num(workers)}", p99w))
+for label, p in feeds:
+    if p is None:
+        print(f"- {label}: not measured")
+    else:
+        print(f"- {label} = {p / 1000:.2f} ms "
+              f"(target < 5 ms): {'met' if p < 5000 else 'not met'}")
 if failed:
     print()
     print("Failed loads: " + "; ".join(failed))
