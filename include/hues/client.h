@@ -128,7 +128,9 @@ enum {
  * defaults. The strings are copied before hues_call_async() returns.
  */
 typedef struct hues_call_opts {
-	/* Deadline relative to now, in ms; 0: the client's timeout_ms. */
+	/* Deadline relative to now, in ms; 0: the client's timeout_ms. A
+	 * call that shares a message with calls whose deadlines are less
+	 * than 1 ms later (nng's timer resolution) may end with theirs. */
 	uint32_t timeout_ms;
 	/* Sent as "authorization: Bearer <token>". */
 	const char *bearer_token;
