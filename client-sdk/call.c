@@ -358,99 +358,22 @@ finish(hues_client *c, todo *t)
 
 /* ----- sending ------------------------------------------------------- */
 
-static uint32_t
-remaining_ms(uint64_t deadline, uint64_t now)
-{
-	if (deadline <= now) {
-		return 1;
-	}
-	uint64_t ms = (deadline - now + MS - 1) / MS;
-	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t) ms;
-}
-
 static void slot_fail(hues__slot *s, int nng_rv, bool never_sent);
-
-/* Whether every call of slot s starts with the same authorization entry;
- * if so, *shared gets it. */
-static bool
-shared_token(const hues__slot *s, Hues__V1__MetadataEntry **shared)
-{
-	const Hues__V1__MetadataEntry *first = NULL;
-	for (size_t i = 0; i < s->ncalls; i++) {
-		const Hues__V1__Call *w = &s->calls[i]->wire;
-		if (w->n_metadata == 0 ||
-		    strcmp(w->metadata[0]->key, "authorization") != 0 ||
-		    (first != NULL &&
-		        strcmp(w->metadata[0]->value, first->value) != 0)) {
-			return false;
-		}
-		first = w->metadata[0];
-	}
-	shared[0] = (Hues__V1__MetadataEntry *) first;
-	return first != NULL;
-}
 
 static void
 send_slot(hues__slot *s)
 {
-	hues_client      *c   = s->client;
-	uint64_t          now = hues__now_ns();
-	uint64_t          last = 0;
-	Hues__V1__Request req = HUES__V1__REQUEST__INIT;
-	nng_msg          *msg;
+	hues_client *c   = s->client;
+	uint64_t     now = hues__now_ns(), last;
+	nng_msg     *msg;
 
-	for (size_t i = 0; i < s->ncalls; i++) {
-		hues__call *call = s->calls[i];
-		call->wire.timeout_ms = remaining_ms(call->deadline_ns, now);
-		s->wires[i]           = &call->wire;
-		if (call->deadline_ns > last) {
-			last = call->deadline_ns;
-		}
-	}
-	req.version = 1;
-	Hues__V1__MetadataEntry *shared[1];
-	bool                     hoisted = false;
-	if (s->batch) {
-		req.n_batch = s->ncalls;
-		req.batch   = s->wires;
-		/* A batch whose calls all carry the same token sends it once,
-		 * as the batch's shared metadata (docs/protocol.md): a token
-		 * is often larger than the call, and the server verifies it
-		 * once. gather_metadata() puts authorization first. */
-		hoisted = shared_token(s, shared);
-		if (hoisted) {
-			req.n_metadata = 1;
-			req.metadata   = shared;
-			for (size_t i = 0; i < s->ncalls; i++) {
-				s->calls[i]->wire.metadata++;
-				s->calls[i]->wire.n_metadata--;
-			}
-		}
-	} else {
-		const Hues__V1__Call *w = &s->calls[0]->wire;
-		req.method     = w->method;
-		req.call_id    = w->call_id;
-		req.timeout_ms = w->timeout_ms;
-		req.n_metadata = w->n_metadata;
-		req.metadata   = w->metadata;
-		req.payload    = w->payload;
-	}
-	size_t len = hues__v1__request__get_packed_size(&req);
-	if (nng_msg_alloc(&msg, len) != 0) {
+	if (hues__request_pack(s, now, &last, &msg) != 0) {
 		slot_fail(s, NNG_ENOMEM, true);
 		return;
 	}
-	hues__v1__request__pack(&req, nng_msg_body(msg));
-	if (hoisted) {
-		/* The calls keep their own entries for a retry. */
-		for (size_t i = 0; i < s->ncalls; i++) {
-			s->calls[i]->wire.metadata--;
-			s->calls[i]->wire.n_metadata++;
-		}
-	}
 	/* Sending completes once a connection takes the message; waiting
 	 * longer than connect_timeout_ms means no server is reachable. */
-	uint32_t wait = remaining_ms(last, now);
+	uint32_t wait = hues__remaining_ms(last, now);
 	if (wait > c->o.connect_timeout_ms) {
 		wait = c->o.connect_timeout_ms;
 	}
@@ -549,10 +472,11 @@ hues__slot_cb(void *arg)
 			pthread_mutex_lock(&c->mtx);
 			s->refs++;
 			s->timer_armed = true;
-			nng_sleep_aio(remaining_ms(first, now), s->timer);
+			nng_sleep_aio(hues__remaining_ms(first, now), s->timer);
 			pthread_mutex_unlock(&c->mtx);
 		}
-		nng_aio_set_timeout(s->aio, (nng_duration) remaining_ms(last, now));
+		nng_aio_set_timeout(
+		    s->aio, (nng_duration) hues__remaining_ms(last, now));
 		nng_ctx_recv(s->ctx, s->aio);
 		return;
 	}
@@ -593,7 +517,7 @@ hues__slot_timer_cb(void *arg)
 			}
 		}
 		if (next != UINT64_MAX) {
-			nng_sleep_aio(remaining_ms(next, now), s->timer);
+			nng_sleep_aio(hues__remaining_ms(next, now), s->timer);
 			pthread_mutex_unlock(&c->mtx);
 			finish(c, &t);
 			return;

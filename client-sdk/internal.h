@@ -131,6 +131,15 @@ extern _Thread_local hues__cork *hues__corked;
 /* clock */
 uint64_t hues__now_ns(void);
 
+/* requests (request.c) */
+/* What is left until deadline, in whole ms rounded up, at least 1. */
+uint32_t hues__remaining_ms(uint64_t deadline, uint64_t now);
+/* Packs the calls of s into one request message *out, each with what is
+ * left of its deadline at now; *last gets the latest deadline. 0, or
+ * NNG_ENOMEM (nothing allocated; the calls are as they were). */
+int hues__request_pack(
+    hues__slot *s, uint64_t now, uint64_t *last, nng_msg **out);
+
 /* outcomes (outcome.c): fill slot->results[0..ncalls) from a reply (which
  * is freed) or from the NNG error of the slot's send or receive */
 void hues__outcomes_of_reply(hues__slot *s, nng_msg *msg);
