@@ -1,11 +1,13 @@
 /*
  * call.c - calls from the queue to the callback: batching into messages,
  * sending and receiving on REQ contexts, deadlines, retries. Calls are
- * built and checked in start.c.
+ * built and checked in start.c, a message packed in request.c and its
+ * reply taken apart in outcome.c.
  *
  * A call waits in the pending list until a slot (one message in flight on
- * one socket) is free; a freed slot takes up to max_batch pending calls at
- * once. Failed attempts that may be repeated wait in the retrying list for
+ * one socket) is free; a free slot takes an even share of the calls
+ * waiting or in flight (fair_share), and the calls started by the
+ * callbacks of one reply wait for each other (finish). Failed attempts that may be repeated wait in the retrying list for
  * their backoff. One client timer serves retries and the deadlines of
  * pending calls; a slot timer serves the deadlines of a batch's calls that
  * end before the batch's last one.
