@@ -329,16 +329,17 @@ remember(int code)
 	}
 }
 
-/* Applies the abuse limit of write methods: a token bucket per caller,
- * and one that every anonymous caller shares (see below). */
+/* Applies the abuse limit of write methods and costly reads (SVC_COSTLY):
+ * a token bucket per caller, and one that every anonymous caller shares
+ * (see below). */
 static int
 check_rate(const rpc_dispatcher *d, svc_call *call, const svc_method *m)
 {
 	const svc_principal *p = &call->principal;
 
-	if (d->ratelimit == NULL ||
-	    (m->flags & (SVC_READ_ONLY | SVC_NO_RATE_LIMIT))) {
-		return HUES_OK;
+	if (d->ratelimit == NULL || (m->flags & SVC_NO_RATE_LIMIT) ||
+	    (m->flags & (SVC_READ_ONLY | SVC_COSTLY)) == SVC_READ_ONLY) {
+		return HUES_OK; /* reads are free, but costly ones */
 	}
 	/* One bucket per resident, whether she calls with her own token or a
 	 * gateway calls on her behalf ("obo"); staff and gateways acting as
@@ -362,7 +363,7 @@ check_rate(const rpc_dispatcher *d, svc_call *call, const svc_method *m)
 	call_set_reason(call, "RATE_LIMITED");
 	call_set_retry_after(call, wait);
 	return call_fail(call, HUES_RESOURCE_EXHAUSTED,
-	    "too many write calls from this account; retry in %u s",
+	    "too many write or costly calls from this caller; retry in %u s",
 	    (wait + 999) / 1000);
 }
 

@@ -532,7 +532,8 @@ test_matrix_principals(void **state)
 	hues_client_destroy(c);
 }
 
-/* The abuse limit: a token bucket per caller for write methods. */
+/* The abuse limit: a token bucket per caller for write methods and costly
+ * reads. */
 static void
 test_rate_limit_per_caller(void **state)
 {
@@ -580,6 +581,24 @@ test_rate_limit_per_caller(void **state)
 	assert_int_equal(
 	    hues_debug_bump(c, &br, NULL, &res), HUES_RESOURCE_EXHAUSTED);
 	assert_string_equal(hues_result_reason(res), "RATE_LIMITED");
+	hues_result_free(res);
+	/* Stats, a read that scans the store, is charged like a write; a
+	 * read that is not, is not. Bob has one call left. */
+	Hues__V1__StatsRequest sr = HUES__V1__STATS_REQUEST__INIT;
+	assert_int_equal(
+	    hues_feedback_stats(c, &sr, NULL, &res), HUES_RESOURCE_EXHAUSTED);
+	assert_string_equal(hues_result_reason(res), "RATE_LIMITED");
+	hues_result_free(res);
+	assert_int_equal(hues_feedback_stats(c, &sr, &as_bob, &res), HUES_OK);
+	hues_result_free(res);
+	assert_int_equal(hues_feedback_stats(c, &sr, &as_bob, &res),
+	    HUES_RESOURCE_EXHAUSTED);
+	assert_string_equal(hues_result_reason(res), "RATE_LIMITED");
+	hues_result_free(res);
+	Hues__V1__ListCategoriesRequest lr =
+	    HUES__V1__LIST_CATEGORIES_REQUEST__INIT;
+	assert_int_equal(
+	    hues_feedback_list_categories(c, &lr, NULL, &res), HUES_OK);
 	hues_result_free(res);
 	hues_client_destroy(c);
 	ht_server_stop(&one);

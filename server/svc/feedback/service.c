@@ -62,7 +62,7 @@ static const svc_method fb_methods[] = {
         fb_return_to_triage, 0, ROLES(SVC_ROLE_OFFICER)),
     M("WorkQueue", work_queue, fb_work_queue, RD,
         ROLES(SVC_ROLE_OFFICER | SVC_ROLE_COORDINATOR)),
-    M("Stats", stats, fb_stats, RD, PUB),
+    M("Stats", stats, fb_stats, RD | SVC_COSTLY, PUB),
     M("ReadOutbox", read_outbox, fb_read_outbox, RD,
         ROLES(SVC_ROLE_COORDINATOR | SVC_ROLE_ADMIN | SVC_ROLE_SERVICE)),
     M("ListCategories", list_categories,
