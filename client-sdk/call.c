@@ -19,8 +19,6 @@
 #include "hues/api.h"
 #include "internal.h"
 
-#define MS 1000000u
-
 /* Lists of work gathered under the lock and done after it. */
 typedef struct todo {
 	hues__slot *send;
@@ -352,6 +350,8 @@ finish(hues_client *c, todo *t)
 		pthread_mutex_unlock(&c->mtx);
 		call = next;
 	}
+	/* The last call restored it already; this keeps any path from
+	 * leaving the thread pointing at this frame's cork. */
 	hues__corked = was_corked;
 	if (after.send != NULL || after.done != NULL) {
 		finish(c, &after);
@@ -612,7 +612,8 @@ hues__enqueue(hues_client *c, hues__call *call, char *why, size_t whylen)
 	c->active++;
 	if (cork != NULL) {
 		/* finish() sends it with its siblings. Counted in active, so
-		 * the client stays until then; the cap counts pending only. */
+		 * the client stays until then, and in the cap above with the
+		 * calls pending. */
 		call->next = NULL;
 		if (cork->tail != NULL) {
 			cork->tail->next = call;

@@ -129,6 +129,7 @@ typedef struct hues__cork {
 extern _Thread_local hues__cork *hues__corked;
 
 /* clock */
+#define MS 1000000u /* nanoseconds in a millisecond */
 uint64_t hues__now_ns(void);
 
 /* requests (request.c) */

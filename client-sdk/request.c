@@ -14,7 +14,7 @@ hues__remaining_ms(uint64_t deadline, uint64_t now)
 	if (deadline <= now) {
 		return 1;
 	}
-	uint64_t ms = (deadline - now + 1000000u - 1) / 1000000u;
+	uint64_t ms = (deadline - now + MS - 1) / MS;
 	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t) ms;
 }
 

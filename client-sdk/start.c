@@ -10,8 +10,6 @@
 #include "hues/api.h"
 #include "internal.h"
 
-#define MS 1000000u
-
 /* ----- starting a call ----------------------------------------------- */
 
 static bool
