@@ -267,7 +267,8 @@ main(int argc, char **argv)
 	}
 	log_set_level(cfg.log_level);
 
-	store_opts so = {.dir = cfg.data_dir, .map_size = cfg.map_size};
+	store_opts so = {.dir = cfg.data_dir, .map_size = cfg.map_size,
+	    .no_huge_pages = !cfg.huge_pages};
 	if (store_open(&so, &st, err, sizeof(err)) != HUES_OK) {
 		fprintf(stderr, "hues-server: %s\n", err);
 		goto out;

@@ -31,6 +31,7 @@ typedef struct hues_config {
 	char     *tls_key;
 	bool      debug_methods;
 	size_t    map_size;
+	bool      huge_pages;
 	/* "kid:alg:path" each; none means the zero-configuration secret. */
 	char     *jwt_keys[CONFIG_MAX_JWT_KEYS];
 	size_t    njwt_keys;

@@ -86,10 +86,14 @@ struct store {
 	pthread_t        writer;
 	bool             writer_running;
 
-	/* Filling the map's page tables after open (warm.c). */
+	/* Filling the map's page tables after open (warm.c); huge once it
+	 * chose huge pages for the map (re-advised after a growth). */
 	pthread_t   warm;
 	bool        warm_running;
 	atomic_bool warm_stop;
+	bool        no_huge_pages;
+	atomic_bool huge, warm_done;
+	_Atomic uint64_t n_huge; /* bytes in huge pages when warm ended */
 
 	_Atomic uint64_t n_commits, n_committed, n_failed, n_largest;
 	_Atomic uint64_t n_commit_errors, n_grows, n_map_size, n_stale;
@@ -120,5 +124,9 @@ void store__writer_stop(store *st, unsigned flags);
 void store__reader_check(store *st);
 void store__warm_start(store *st);
 void store__warm_stop(store *st);
+
+/* After the map moved (a growth), under map_lock: marks it for huge pages
+ * again if warm chose them. */
+void store__map_advise(store *st);
 
 #endif /* HUES_STORE_INTERNAL_H */

@@ -305,6 +305,7 @@ store_open(const store_opts *opts, store **out, char *err, size_t errlen)
 	st->max_batch = opts->max_batch ? opts->max_batch : 256;
 	st->reader_check_ms =
 	    opts->reader_check_ms ? opts->reader_check_ms : 5000;
+	st->no_huge_pages = opts->no_huge_pages;
 	if (make_dirs(opts->dir) != 0) {
 		snprintf(err, errlen, "cannot create data dir %s: %s",
 		    opts->dir, strerror(errno));
@@ -393,6 +394,8 @@ store_stats_get(store *st, store_stats *out)
 		.map_grows          = atomic_load(&st->n_grows),
 		.map_size           = atomic_load(&st->n_map_size),
 		.stale_readers      = atomic_load(&st->n_stale),
+		.warm_done          = atomic_load(&st->warm_done),
+		.huge_bytes         = atomic_load(&st->n_huge),
 	};
 }
 

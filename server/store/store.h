@@ -63,6 +63,11 @@ typedef struct store_opts {
 	/* How often the writer clears reader slots of dead processes;
 	 * 0 = every 5000 ms. */
 	unsigned reader_check_ms;
+	/* Map a store of 32 MiB or more, that fits in half the memory, in
+	 * 2 MiB pages where the kernel caches the file in large folios:
+	 * reads get faster, random page writes slower (warm.c). true keeps
+	 * 4 KiB pages. */
+	bool no_huge_pages;
 } store_opts;
 
 /*
@@ -124,6 +129,10 @@ typedef struct store_stats {
 	uint64_t map_grows;          /* times the map was grown */
 	uint64_t map_size;           /* the map's current size, bytes */
 	uint64_t stale_readers;      /* dead readers' slots cleared */
+	/* The warm pass at open (warm.c): done once it ended or gave up;
+	 * then how much of the map it left in 2 MiB pages. */
+	bool     warm_done;
+	uint64_t huge_bytes;
 } store_stats;
 
 /* Copies the counters into *out. Any thread; each counter is read

@@ -76,12 +76,13 @@ grow_map(store *st)
 	pthread_rwlock_wrlock(&st->map_lock);
 	rc = mdb_env_set_mapsize(st->env, next);
 	mdb_env_info(st->env, &info);
+	atomic_store(&st->n_map_size, (uint64_t) info.me_mapsize);
+	store__map_advise(st); /* a new mapping */
 	pthread_rwlock_unlock(&st->map_lock);
 	if (rc != 0) {
 		store__error(rc, "grow map");
 		return false;
 	}
-	atomic_store(&st->n_map_size, (uint64_t) info.me_mapsize);
 	atomic_fetch_add(&st->n_grows, 1);
 	LOG_INFO(NULL, "store: map grown to %zu MiB (max %zu MiB)",
 	    (size_t) info.me_mapsize >> 20, st->map_max >> 20);
