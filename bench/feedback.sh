@@ -209,6 +209,13 @@ stop_hues() {
 		echo "STORE phase=$tag $line" >>"$TMP/results.$r.txt"
 		log "store ($tag): $line"
 	fi
+	# The warm pass at open: how much of the map it left in huge pages.
+	line=$(sed -n 's/.*store: \([0-9]*\) MB mapped ahead, \([0-9]*\) MB in huge pages (\([0-9]*\) MB at open).*/mapped_mb=\1 huge_mb=\2 open_mb=\3/p' \
+		"$TMP/hues-server.err" | tail -n1)
+	if [[ -n "$tag" && -n "$line" ]]; then
+		echo "WARM phase=$tag $line" >>"$TMP/results.$r.txt"
+		log "store warm ($tag): $line"
+	fi
 	# Only what the server had to say beyond its start and stop.
 	grep -v -e 'listening on' -e 'ready:' -e 'draining:' -e 'stopped' \
 		-e 'store: ' -e 'no JWT keys configured' "$TMP/hues-server.err" |
@@ -365,7 +372,7 @@ load_path, paths = sys.argv[4], sys.argv[5:]
 
 
 def parse(path):
-    """[(kind, {key: value})] of the RESULT, STORE and LOADED lines."""
+    """[(kind, {key: value})] of the RESULT, STORE, LOADED and WARM lines."""
     out, failed = [], []
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -374,7 +381,7 @@ def parse(path):
                 continue
             if w[0] == "FAILED":
                 failed.append(" ".join(w[1:]))
-            elif w[0] in ("RESULT", "STORE", "LOADED"):
+            elif w[0] in ("RESULT", "STORE", "LOADED", "WARM"):
                 kv = {}
                 for x in w[1:]:
                     if "=" in x:
@@ -490,6 +497,12 @@ print(f"- SubmitReport's group commit: {num(med(per), 1)} writes per commit, "
       f"so about {num(med(cps))} commits/s in the window (qps ÷ writes per "
       f"commit; largest commit {num(med([s and s['largest'] for s in stores]))}"
       f" writes, {num(sum(s['failed'] for s in stores if s))} failed).")
+warms = [find(r, "WARM", phase="reads") for r in runs]
+if any(warms):
+    print("- The reads' server at open (GetReport, PublicFeed): "
+          + "; ".join(f"{num(w['mapped_mb'])} MB mapped, {num(w['huge_mb'])} MB "
+                      f"in 2 MiB pages ({num(w['open_mb'])} MB before the warm pass)"
+                      for w in warms if w) + ".")
 items = med([f and f.get("items_per_page") for f in fs])
 if items is not None:
     print(f"- PublicFeed: {items:.1f} items per page on average, "
