@@ -25,10 +25,10 @@
  * otherwise mapped pages alone), and the read-back comes in 2 MiB folios.
  * That costs one read of the file; if the first step gives no huge page
  * (an older kernel), the rest is not tried. The price is on the write
- * side: a 4 KiB pwrite() into a 2 MiB folio dirties the whole folio for
- * the kernel's accounting, which made random page writes plus fdatasync
- * about twice as slow here, so store_opts.no_huge_pages turns this off
- * for write-heavy stores (docs/performance.md).
+ * side: here a 4 KiB pwrite() into a 2 MiB folio took about ten times as
+ * long as one into a small folio, and random page writes plus fdatasync
+ * twice as long, so store_opts.no_huge_pages turns this off for
+ * write-heavy stores (docs/performance.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -87,7 +87,8 @@ map_base(store *st)
 /*
  * The resident and the PMD-mapped bytes of the mapping at base, from
  * /proc/self/smaps; false if it is not found. Reading smaps walks the
- * mapping's page tables, so this is called twice per open, not per step.
+ * mapping's page tables, so this is called three times per open at
+ * most, not per step.
  */
 static bool
 map_huge_share(const char *base, size_t *rss, size_t *pmd)
