@@ -210,7 +210,7 @@ stop_hues() {
 		log "store ($tag): $line"
 	fi
 	# The warm pass at open: how much of the map it left in huge pages.
-	line=$(sed -n 's/.*store: \([0-9]*\) MB mapped ahead, \([0-9]*\) MB in huge pages (\([0-9]*\) MB at open).*/mapped_mb=\1 huge_mb=\2 open_mb=\3/p' \
+	line=$(sed -n 's/.*store: \([0-9]*\) MB mapped ahead, \([0-9]*\) MB in huge pages (\([0-9]*\) MB before the reread).*/mapped_mb=\1 huge_mb=\2 before_mb=\3/p' \
 		"$TMP/hues-server.err" | tail -n1)
 	if [[ -n "$tag" && -n "$line" ]]; then
 		echo "WARM phase=$tag $line" >>"$TMP/results.$r.txt"
@@ -501,7 +501,7 @@ warms = [find(r, "WARM", phase="reads") for r in runs]
 if any(warms):
     print("- The reads' server at open (GetReport, PublicFeed): "
           + "; ".join(f"{num(w['mapped_mb'])} MB mapped, {num(w['huge_mb'])} MB "
-                      f"in 2 MiB pages ({num(w['open_mb'])} MB before the warm pass)"
+                      f"in 2 MiB pages ({num(w['before_mb'])} MB before the reread)"
                       for w in warms if w) + ".")
 items = med([f and f.get("items_per_page") for f in fs])
 if items is not None:

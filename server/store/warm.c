@@ -206,7 +206,7 @@ warm_huge(store *st, size_t used)
 	}
 	atomic_store(&st->n_huge, (uint64_t) pmd);
 	LOG_INFO(NULL, "store: %zu MB mapped ahead, %zu MB in huge pages "
-	               "(%zu MB at open)",
+	               "(%zu MB before the reread)",
 	    rss >> 20, pmd >> 20, pmd0 >> 20);
 }
 
@@ -272,6 +272,9 @@ store__warm_start(store *st)
 	atomic_store(&st->warm_stop, false);
 	st->warm_running =
 	    pthread_create(&st->warm, NULL, warm_main, st) == 0;
+	if (!st->warm_running) {
+		atomic_store(&st->warm_done, true); /* reads fault pages in */
+	}
 }
 
 void
