@@ -13,9 +13,9 @@
 #include "svc/feedback/fb.h"
 #include "svc/feedback/validate.h"
 
-/* Index entries one call may read before it answers with what it has
- * (and a token to go on): bounds a call whose filters match little. */
-#define SCAN_BUDGET 200000
+/* svc->feed_scan_budget: index entries one call may read before it
+ * answers with what it has and a token to go on (bounds a call whose
+ * filters match little). */
 #define NEAR_CELLS  32
 #define BOX_CELLS   64
 #define NEAR_START_M 50.0
@@ -260,7 +260,7 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 				fb_hits_keep(hits, &nhits, want, d, s.seq, it.key);
 			}
 		}
-		if (nhits == want || rr >= R || scanned > SCAN_BUDGET) {
+		if (nhits == want || rr >= R || scanned > svc->feed_scan_budget) {
 			break;
 		}
 		rr *= 3;
@@ -272,10 +272,15 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 	if (rv != HUES_OK) {
 		return rv;
 	}
-	if (nhits > size || (rr < R && n > 0)) {
-		uint8_t tok[sizeof(double) + sizeof(uint64_t)];
-		memcpy(tok, &hits[n - 1].d, sizeof(double));
-		memcpy(tok + sizeof(double), &hits[n - 1].seq, 8);
+	if (nhits > size || rr < R) {
+		/* After the last item; or, when the scan budget stopped the
+		 * circle at rr with nothing found, after everything within
+		 * rr (no seq comes after UINT64_MAX at the same distance). */
+		double   d   = n > 0 ? hits[n - 1].d : rr;
+		uint64_t seq = n > 0 ? hits[n - 1].seq : UINT64_MAX;
+		uint8_t  tok[sizeof(double) + sizeof(uint64_t)];
+		memcpy(tok, &d, sizeof(double));
+		memcpy(tok + sizeof(double), &seq, 8);
 		resp->next_page_token =
 		    fb_page_token(call, FB_PAGE_FEED_NEAR, h, tok, sizeof(tok));
 	}
@@ -350,17 +355,24 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 		}
 		while (store_cursor_next(cur, &it) == HUES_OK) {
 			fb_summary s;
-			if (++scanned > SCAN_BUDGET) {
-				more = true; /* go on from the last key next time */
+			/* Both stops go on after the last entry handled: the
+			 * budget's before reading this one, a full page's
+			 * before returning it. */
+			if (++scanned > svc->feed_scan_budget ||
+			    (resp->n_items == size && it.klen == FB_GEO_KEY_BYTES &&
+			        fb_summary_decode(it.val, it.vlen, &s) &&
+			        passes(f, &s))) {
+				more = true;
 				break;
+			}
+			if (it.klen <= STORE_KEY_MAX) {
+				memcpy(key + 2, it.key, it.klen);
+				keyn = it.klen;
+				cell = (uint16_t) i;
 			}
 			if (it.klen != FB_GEO_KEY_BYTES ||
 			    !fb_summary_decode(it.val, it.vlen, &s) || !passes(f, &s)) {
 				continue;
-			}
-			if (resp->n_items == size) {
-				more = true;
-				break;
 			}
 			fb_hit hit = {.seq = s.seq};
 			memcpy(hit.key, it.key, FB_GEO_KEY_BYTES);
@@ -368,9 +380,6 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 			if (x != NULL) {
 				resp->items[resp->n_items++] = x;
 			}
-			memcpy(key + 2, it.key, it.klen);
-			keyn = it.klen;
-			cell = (uint16_t) i;
 		}
 		store_cursor_close(cur);
 	}
@@ -417,23 +426,27 @@ feed_time(svc_call *call, fb_service *svc, store_txn *txn,
 	}
 	resp->items = call_alloc(call, size * sizeof(*resp->items));
 	while (store_cursor_next(cur, &it) == HUES_OK) {
-		fb_summary s;
-		if (++scanned > SCAN_BUDGET) {
+		fb_summary     s;
+		store_key_view v;
+		uint64_t       seq;
+		/* As in feed_box: go on after the last entry handled. */
+		bool ok = fb_summary_decode(it.val, it.vlen, &s) && passes(f, &s);
+		if (++scanned > svc->feed_scan_budget ||
+		    (resp->n_items == size && ok)) {
 			more = last_seq != 0;
 			break;
 		}
-		if (!fb_summary_decode(it.val, it.vlen, &s) || !passes(f, &s)) {
-			continue;
+		store_key_view_init(&v, it.key, it.klen);
+		if (store_key_get_u64(&v, &seq) == HUES_OK) {
+			last_seq = seq;
 		}
-		if (resp->n_items == size) {
-			more = true;
-			break;
+		if (!ok) {
+			continue;
 		}
 		Hues__V1__FeedItem *x = item_of(call, svc, txn, cards, &s);
 		if (x != NULL) {
 			resp->items[resp->n_items++] = x;
 		}
-		last_seq = s.seq;
 	}
 	store_cursor_close(cards);
 	store_cursor_close(cur);
