@@ -288,7 +288,7 @@ main(int argc, char **argv)
 	    .holidays      = cfg.holidays,
 	    .rating_window_s = cfg.rating_window_s,
 	    .sweep_ms      = cfg.sweep_ms,
-	    .feed_scan_budget = cfg.feed_scan_budget};
+	    .scan_budget = cfg.scan_budget};
 	if (svc_registry_create(&reg) != HUES_OK ||
 	    services_register_all(reg, &env) != HUES_OK) {
 		fprintf(stderr, "hues-server: cannot set up services\n");

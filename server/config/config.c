@@ -102,9 +102,9 @@ static const option_def options[] = {
     {"rating_window_s", T_UINT, OFF(rating_window_s), "604800", 0,
         31536000, "seconds a resolved report may be rated; dissatisfied "
         "within it reopens", NULL},
-    {"feed_scan_budget", T_UINT, OFF(feed_scan_budget), "50000", 1,
-        100000000, "index entries one PublicFeed call reads at most before "
-        "it answers with what it found and a page token to go on",
+    {"scan_budget", T_UINT, OFF(scan_budget), "50000", 1,
+        100000000, "index entries one PublicFeed or WorkQueue call reads at "
+        "most before it answers with what it found and a page token to go on",
         NULL},
     {"sweep_ms", T_UINT, OFF(sweep_ms), "60000", 10, 86400000,
         "how often resolved reports past their rating window are closed",

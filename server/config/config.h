@@ -32,7 +32,7 @@ typedef struct hues_config {
 	bool      debug_methods;
 	size_t    map_size;
 	bool      huge_pages;
-	unsigned  feed_scan_budget; /* PublicFeed entries read per call */
+	unsigned  scan_budget; /* PublicFeed, WorkQueue: entries a call reads */
 	/* "kid:alg:path" each; none means the zero-configuration secret. */
 	char     *jwt_keys[CONFIG_MAX_JWT_KEYS];
 	size_t    njwt_keys;

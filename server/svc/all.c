@@ -36,7 +36,7 @@ services_register_all(svc_registry *reg, const svc_env *env)
 		    .holidays            = env->holidays,
 		    .rating_window_s     = env->rating_window_s,
 		    .sweep_ms            = env->sweep_ms,
-		    .feed_scan_budget    = env->feed_scan_budget};
+		    .scan_budget    = env->scan_budget};
 		if ((rv = feedback_service(&fo, &s)) != HUES_OK) {
 			return rv;
 		}

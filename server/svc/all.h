@@ -25,7 +25,7 @@ typedef struct svc_env {
 	const char *holidays;
 	int64_t     rating_window_s;
 	unsigned    sweep_ms;
-	unsigned    feed_scan_budget; /* 0: the default */
+	unsigned    scan_budget; /* 0: the default */
 } svc_env;
 
 /*

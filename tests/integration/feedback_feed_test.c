@@ -7,7 +7,7 @@
  * is in feedback_feed_errors_test.c.
  *
  * With an argument N, the server reads at most N index entries a call
- * (--feed-scan-budget), so most pages end on the budget, many of them
+ * (--scan-budget), so most pages end on the budget, many of them
  * empty: every walk must still find what the model says, by following
  * the page tokens (ctest runs it so as integration_feedback_feed_budget).
  */
@@ -26,7 +26,7 @@
 #include "feedback_util.h"
 
 static fb_env      env;
-static const char *budget_arg; /* "--feed-scan-budget=N", or NULL */
+static const char *budget_arg; /* "--scan-budget=N", or NULL */
 
 /* What the test knows of each report it made. */
 typedef struct known {
@@ -646,7 +646,7 @@ main(int argc, char **argv)
 {
 	static char arg[64];
 	if (argc > 1) {
-		snprintf(arg, sizeof(arg), "--feed-scan-budget=%s", argv[1]);
+		snprintf(arg, sizeof(arg), "--scan-budget=%s", argv[1]);
 		budget_arg = arg;
 	}
 	const struct CMUnitTest tests[] = {

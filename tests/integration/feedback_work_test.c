@@ -673,6 +673,58 @@ test_late_dissatisfied_rating_closes(void **state)
 	fb_stop(&e);
 }
 
+/*
+ * A server that reads two queue entries a call (--scan-budget=2): the
+ * three water.outage reports (30 minutes to acknowledge) come after six
+ * water.leak ones (15 minutes), so the first pages end on the budget
+ * with nothing to show, and must still hand on a token.
+ */
+static void
+test_work_queue_pages_on_the_budget(void **state)
+{
+	(void) state;
+	fb_env      e;
+	const char *args[] = { "--scan-budget=2", NULL };
+	char        ids[9][FB_ID_LEN];
+	fb_start(&e, args);
+	const char *cit = fb_citizen(&e, "lan"),
+	           *off = fb_officer(&e, "o", "huewaco");
+	for (int i = 0; i < 9; i++) {
+		fb_submit(&e, cit, i % 3 == 0 ? "water.outage" : "water.leak",
+		    FB_HUE_LAT, FB_HUE_LON, ids[i]);
+		fb_must(&e, fb_coord(&e), FB_ACCEPT, ids[i], FB_ST(ACCEPTED));
+	}
+	Hues__V1__WorkQueueRequest wr = HUES__V1__WORK_QUEUE_REQUEST__INIT;
+	hues_call_opts             o  = fb_as(off);
+	char  *tok   = strdup("");
+	size_t found = 0, pages = 0, empty = 0;
+	wr.category  = "water.outage";
+	wr.page_size = 2;
+	do {
+		hues_result *res;
+		wr.page_token = tok;
+		assert_int_equal(
+		    hues_feedback_work_queue(e.c, &wr, &o, &res), HUES_OK);
+		const Hues__V1__WorkQueueResponse *q =
+		    hues_feedback_work_queue_response(res);
+		assert_true(q->n_items <= 2);
+		empty += q->n_items == 0;
+		for (size_t i = 0; i < q->n_items; i++) {
+			assert_string_equal(
+			    q->items[i]->report->category, "water.outage");
+			found++;
+		}
+		free(tok);
+		tok = strdup(q->next_page_token);
+		hues_result_free(res);
+		assert_true(++pages < 100);
+	} while (tok[0] != '\0');
+	free(tok);
+	assert_int_equal(found, 3);
+	assert_true(empty > 0); /* the budget's pages were there */
+	fb_stop(&e);
+}
+
 int
 main(void)
 {
@@ -683,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_concurrent_officers_are_serialised),
 		cmocka_unit_test(test_rating_window_expiry),
 		cmocka_unit_test(test_late_dissatisfied_rating_closes),
+		cmocka_unit_test(test_work_queue_pages_on_the_budget),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

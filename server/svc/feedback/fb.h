@@ -51,7 +51,7 @@ typedef struct fb_service {
 	feedback_calendar *cal;
 	feedback_area      area;
 	int64_t            rating_window_s;
-	size_t             feed_scan_budget; /* feed.c */
+	size_t             scan_budget; /* feed.c, queue.c */
 
 	/* The catalog: readers hold cat_lock shared while they use it; an
 	 * admin write rebuilds it from the store and swaps it in. */

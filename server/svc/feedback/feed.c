@@ -13,7 +13,7 @@
 #include "svc/feedback/fb.h"
 #include "svc/feedback/validate.h"
 
-/* svc->feed_scan_budget: index entries one call may read before it
+/* svc->scan_budget: index entries one call may read before it
  * answers with what it has and a token to go on (bounds a call whose
  * filters match little). */
 #define NEAR_CELLS  32
@@ -260,7 +260,7 @@ feed_near(svc_call *call, fb_service *svc, store_txn *txn,
 				fb_hits_keep(hits, &nhits, want, d, s.seq, it.key);
 			}
 		}
-		if (nhits == want || rr >= R || scanned > svc->feed_scan_budget) {
+		if (nhits == want || rr >= R || scanned > svc->scan_budget) {
 			break;
 		}
 		rr *= 3;
@@ -358,7 +358,7 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 			/* Both stops go on after the last entry handled: the
 			 * budget's before reading this one, a full page's
 			 * before returning it. */
-			if (++scanned > svc->feed_scan_budget ||
+			if (++scanned > svc->scan_budget ||
 			    (resp->n_items == size && it.klen == FB_GEO_KEY_BYTES &&
 			        fb_summary_decode(it.val, it.vlen, &s) &&
 			        passes(f, &s))) {
@@ -431,7 +431,7 @@ feed_time(svc_call *call, fb_service *svc, store_txn *txn,
 		uint64_t       seq;
 		/* As in feed_box: go on after the last entry handled. */
 		bool ok = fb_summary_decode(it.val, it.vlen, &s) && passes(f, &s);
-		if (++scanned > svc->feed_scan_budget ||
+		if (++scanned > svc->scan_budget ||
 		    (resp->n_items == size && ok)) {
 			more = last_seq != 0;
 			break;

@@ -19,9 +19,10 @@ typedef struct feedback_opts {
 	int64_t rating_window_s;
 	/* How often the rating-window sweep runs; 0: every 60 s. */
 	unsigned sweep_ms;
-	/* Index entries one PublicFeed call reads at most before it answers
-	 * with what it found and a token to go on; 0: 50 000. */
-	unsigned feed_scan_budget;
+	/* Index entries one PublicFeed or WorkQueue call reads at most
+	 * before it answers with what it found and a token to go on;
+	 * 0: 50 000. */
+	unsigned scan_budget;
 } feedback_opts;
 
 /*

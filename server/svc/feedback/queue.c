@@ -10,8 +10,6 @@
 #include "svc/feedback/fb.h"
 #include "svc/feedback/validate.h"
 
-#define SCAN_BUDGET 200000
-
 /* The agency whose queue the caller may read. */
 static int
 queue_agency(svc_call *call, const Hues__V1__WorkQueueRequest *req,
@@ -117,21 +115,28 @@ fb_work_queue(svc_call *call, const void *reqp, void *respp)
 	bool    more  = false;
 	while (store_cursor_next(c, &it) == HUES_OK) {
 		fb_summary s;
-		if (++scanned > SCAN_BUDGET) {
+		bool       ok =
+		    fb_summary_decode(it.val, it.vlen, &s) &&
+		    fb_state_wanted(s.state, req->states, req->n_states) &&
+		    (req->category[0] == '\0' ||
+		        fb_summary_is(s.category, s.category_len, req->category)) &&
+		    (req->ward_code[0] == '\0' ||
+		        fb_summary_is(s.ward, s.ward_len, req->ward_code));
+		/* Both stops go on after the last entry handled, returned or
+		 * not (feed.c): the budget's before this one, a full page's
+		 * before returning it; so a page of nothing still has a token. */
+		if (++scanned > svc->scan_budget || (resp->n_items == size && ok)) {
 			more = tailn > 0;
 			break;
 		}
-		if (!fb_summary_decode(it.val, it.vlen, &s) ||
-		    !fb_state_wanted(s.state, req->states, req->n_states) ||
-		    (req->category[0] != '\0' &&
-		        !fb_summary_is(s.category, s.category_len, req->category)) ||
-		    (req->ward_code[0] != '\0' &&
-		        !fb_summary_is(s.ward, s.ward_len, req->ward_code))) {
-			continue;
+		if (it.klen >= store_key_len(&pre) &&
+		    it.klen - store_key_len(&pre) <= sizeof(tail)) {
+			tailn = it.klen - store_key_len(&pre);
+			memcpy(tail, (const uint8_t *) it.key + store_key_len(&pre),
+			    tailn);
 		}
-		if (resp->n_items == size) {
-			more = true;
-			break;
+		if (!ok) {
+			continue;
 		}
 		Hues__V1__Report *rep;
 		fb_view           v;
@@ -152,8 +157,6 @@ fb_work_queue(svc_call *call, const void *reqp, void *respp)
 		w->due_at  = fb_queue_due(&s, &ag, &agn);
 		w->overdue = w->due_at != 0 && w->due_at < now;
 		resp->items[resp->n_items++] = w;
-		tailn = it.klen - store_key_len(&pre);
-		memcpy(tail, (const uint8_t *) it.key + store_key_len(&pre), tailn);
 	}
 	store_cursor_close(c);
 	fb_read_end(svc);

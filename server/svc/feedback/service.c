@@ -516,8 +516,8 @@ feedback_service(const feedback_opts *opts, svc_service *out)
 	svc->area = feedback_default_area;
 	svc->rating_window_s = opts->rating_window_s;
 	svc->sweep_ms = opts->sweep_ms ? opts->sweep_ms : 60000;
-	svc->feed_scan_budget =
-	    opts->feed_scan_budget ? opts->feed_scan_budget : 50000;
+	svc->scan_budget =
+	    opts->scan_budget ? opts->scan_budget : 50000;
 	pthread_rwlock_init(&svc->cat_lock, NULL);
 	pthread_mutex_init(&svc->reload_mtx, NULL);
 	pthread_mutex_init(&svc->readers_mtx, NULL);
