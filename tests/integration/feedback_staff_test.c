@@ -4,7 +4,8 @@
  * its outbox events per audience, a representative set of illegal ones
  * (FAILED_PRECONDITION, ILLEGAL_TRANSITION), the notes each action needs,
  * triage decisions, ratings and who may act on which report.
- * feedback_work_test.c has extensions, work queues and the rating window.
+ * feedback_work_test.c has extensions and work queues, feedback_sweep_test.c
+ * the rating window.
  */
 #include <setjmp.h>
 #include <stdarg.h>
