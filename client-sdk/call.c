@@ -7,10 +7,11 @@
  * A call waits in the pending list until a slot (one message in flight on
  * one socket) is free; a free slot takes an even share of the calls
  * waiting or in flight (fair_share), and the calls started by the
- * callbacks of one reply wait for each other (finish). Failed attempts that may be repeated wait in the retrying list for
- * their backoff. One client timer serves retries and the deadlines of
- * pending calls; a slot timer serves the deadlines of a batch's calls that
- * end before the batch's last one.
+ * callbacks of one reply wait for each other (finish). Failed attempts
+ * that may be repeated wait in the retrying list for their backoff. One
+ * client timer serves retries and the deadlines of pending calls; a slot
+ * timer serves the deadlines of a batch's calls that end before the
+ * batch's last one.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -355,13 +355,14 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 		}
 		while (store_cursor_next(cur, &it) == HUES_OK) {
 			fb_summary s;
+			bool       ok = it.klen == FB_GEO_KEY_BYTES &&
+			          fb_summary_decode(it.val, it.vlen, &s) &&
+			          passes(f, &s);
 			/* Both stops go on after the last entry handled: the
 			 * budget's before reading this one, a full page's
 			 * before returning it. */
 			if (++scanned > svc->scan_budget ||
-			    (resp->n_items == size && it.klen == FB_GEO_KEY_BYTES &&
-			        fb_summary_decode(it.val, it.vlen, &s) &&
-			        passes(f, &s))) {
+			    (resp->n_items == size && ok)) {
 				more = true;
 				break;
 			}
@@ -370,8 +371,7 @@ feed_box(svc_call *call, fb_service *svc, store_txn *txn,
 				keyn = it.klen;
 				cell = (uint16_t) i;
 			}
-			if (it.klen != FB_GEO_KEY_BYTES ||
-			    !fb_summary_decode(it.val, it.vlen, &s) || !passes(f, &s)) {
+			if (!ok) {
 				continue;
 			}
 			fb_hit hit = {.seq = s.seq};
