@@ -196,14 +196,14 @@ start_hues() {
 }
 
 # stop_hues [TAG R]: stops the server; with a tag, its "store: N writes in
-# M commits (largest K), F failed" line goes to results.R.txt as a STORE
-# line.
+# M commits (largest K), F failed, B batches redone" line goes to
+# results.R.txt as a STORE line.
 stop_hues() {
 	local tag=${1:-} r=${2:-} line
 	[[ -n "$SRV_PID" ]] || return 0
 	stop_pid "$SRV_PID"
 	SRV_PID=""
-	line=$(sed -n 's/.*store: \([0-9]*\) writes in \([0-9]*\) commits (largest \([0-9]*\)), \([0-9]*\) failed.*/writes=\1 commits=\2 largest=\3 failed=\4/p' \
+	line=$(sed -n 's/.*store: \([0-9]*\) writes in \([0-9]*\) commits (largest \([0-9]*\)), \([0-9]*\) failed, \([0-9]*\) batches redone.*/writes=\1 commits=\2 largest=\3 failed=\4 redone=\5/p' \
 		"$TMP/hues-server.err" | tail -n1)
 	if [[ -n "$tag" && -n "$line" ]]; then
 		echo "STORE phase=$tag $line" >>"$TMP/results.$r.txt"
@@ -496,7 +496,9 @@ cps = [h["qps"] / p if h and p else None for h, p in zip(subs, per)]
 print(f"- SubmitReport's group commit: {num(med(per), 1)} writes per commit, "
       f"so about {num(med(cps))} commits/s in the window (qps ÷ writes per "
       f"commit; largest commit {num(med([s and s['largest'] for s in stores]))}"
-      f" writes, {num(sum(s['failed'] for s in stores if s))} failed).")
+      f" writes, {num(sum(s['failed'] for s in stores if s))} failed, "
+      f"{num(sum(s['redone'] for s in stores if s))} batches redone with "
+      f"child txns).")
 warms = [find(r, "WARM", phase="reads") for r in runs]
 if any(warms):
     print("- The reads' server at open (GetReport, PublicFeed): "

@@ -337,11 +337,12 @@ out:
 		store_stats_get(st, &ss);
 		LOG_INFO(NULL,
 		    "store: %llu writes in %llu commits (largest %llu), %llu "
-		    "failed",
+		    "failed, %llu batches redone to roll one back",
 		    (unsigned long long) ss.requests_committed,
 		    (unsigned long long) ss.commits,
 		    (unsigned long long) ss.largest_batch,
-		    (unsigned long long) ss.requests_failed);
+		    (unsigned long long) ss.requests_failed,
+		    (unsigned long long) ss.batches_redone);
 	}
 	store_close(st);
 	if (status == 0) {

@@ -25,6 +25,9 @@ struct store_txn {
 	/* The first LMDB error that left txn unusable (MDB_MAP_FULL ...):
 	 * the writer then aborts the request whatever its fn returned. */
 	int           poison;
+	/* A put or delete succeeded: a failed request that wrote must be
+	 * rolled back, which only a child txn can do (write.c). */
+	bool          wrote;
 	store_cursor *cursors; /* open cursors, closed with the txn */
 	/* store_txn_on_commit(): moved to the request when its write
 	 * succeeds. */
@@ -97,6 +100,7 @@ struct store {
 
 	_Atomic uint64_t n_commits, n_committed, n_failed, n_largest;
 	_Atomic uint64_t n_commit_errors, n_grows, n_map_size, n_stale;
+	_Atomic uint64_t n_redone; /* batches redone with child txns */
 };
 
 /*

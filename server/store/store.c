@@ -391,6 +391,7 @@ store_stats_get(store *st, store_stats *out)
 		.requests_failed    = atomic_load(&st->n_failed),
 		.largest_batch      = atomic_load(&st->n_largest),
 		.commit_errors      = atomic_load(&st->n_commit_errors),
+		.batches_redone     = atomic_load(&st->n_redone),
 		.map_grows          = atomic_load(&st->n_grows),
 		.map_size           = atomic_load(&st->n_map_size),
 		.stale_readers      = atomic_load(&st->n_stale),

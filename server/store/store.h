@@ -126,6 +126,8 @@ typedef struct store_stats {
 	uint64_t requests_failed;    /* requests completed with an error */
 	uint64_t largest_batch;      /* most requests in one commit */
 	uint64_t commit_errors;      /* batch commits that failed */
+	uint64_t batches_redone;     /* batches rerun with a child txn per
+	                              * request, to roll one back (write.c) */
 	uint64_t map_grows;          /* times the map was grown */
 	uint64_t map_size;           /* the map's current size, bytes */
 	uint64_t stale_readers;      /* dead readers' slots cleared */

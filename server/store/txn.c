@@ -46,6 +46,18 @@ write_error(store_txn *txn, int rc, const char *what)
 	return store__error(rc, what);
 }
 
+/* A failed read: LMDB marks a txn failed after any error but a missing
+ * key (a page it could not find, a corrupt one), and a write txn in that
+ * state cannot commit, so the writer must know. */
+static int
+read_error(store_txn *txn, int rc, const char *what)
+{
+	if (rc != MDB_NOTFOUND && txn->write && txn->poison == 0) {
+		txn->poison = rc;
+	}
+	return store__error(rc, what);
+}
+
 /* mdb_get in txn; a write txn's reads see its own writes. */
 static int
 lookup(store_txn *txn, const store_table *t, const void *key, size_t klen,
@@ -58,7 +70,7 @@ lookup(store_txn *txn, const store_table *t, const void *key, size_t klen,
 		return HUES_INVALID_ARGUMENT;
 	}
 	if ((rc = mdb_get(txn->txn, t->dbi, &k, v)) != 0) {
-		return store__error(rc, "get");
+		return read_error(txn, rc, "get");
 	}
 	return HUES_OK;
 }
@@ -135,7 +147,11 @@ store_put(store_txn *txn, const store_table *t, const void *key, size_t klen,
 	}
 	rc = mdb_put(txn->txn, t->dbi, &k, &v,
 	    (flags & STORE_PUT_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
-	return rc == 0 ? HUES_OK : write_error(txn, rc, "put");
+	if (rc != 0) {
+		return write_error(txn, rc, "put");
+	}
+	txn->wrote = true;
+	return HUES_OK;
 }
 
 int
@@ -162,7 +178,11 @@ store_del(store_txn *txn, const store_table *t, const void *key, size_t klen)
 		return HUES_INVALID_ARGUMENT;
 	}
 	rc = mdb_del(txn->txn, t->dbi, &k, NULL);
-	return rc == 0 ? HUES_OK : write_error(txn, rc, "delete");
+	if (rc != 0) {
+		return write_error(txn, rc, "delete");
+	}
+	txn->wrote = true;
+	return HUES_OK;
 }
 
 static int
@@ -358,7 +378,7 @@ store_cursor_next(store_cursor *c, store_item *out)
 		c->done = true;
 		return rc == 0 || rc == MDB_NOTFOUND
 		           ? HUES_NOT_FOUND
-		           : store__error(rc, "cursor");
+		           : read_error(c->txn, rc, "cursor");
 	}
 	if (c->txn->write) {
 		memcpy(c->last, k.mv_data, k.mv_size);
@@ -395,7 +415,7 @@ store_cursor_find(
 	c->done = true; /* finds and steps do not mix; see store.h */
 	if ((rc = get(c, &k, &v, MDB_SET_KEY)) != 0) {
 		return rc == MDB_NOTFOUND ? HUES_NOT_FOUND
-		                          : store__error(rc, "cursor find");
+		                          : read_error(c->txn, rc, "cursor find");
 	}
 	*out = (store_item) { k.mv_data, k.mv_size, v.mv_data, v.mv_size };
 	return HUES_OK;
