@@ -46,7 +46,8 @@ typedef struct worker_arg {
  * A job arrived: wakes a sleeping worker unless every sleeper was already
  * signalled. A commit resumes a whole batch of calls at once, and a
  * signal per call (each a futex call while the woken worker has not yet
- * taken the lock) was an eighth of the writer thread's time. Under mtx.
+ * taken the lock) took 13% of the writer thread's samples in a profile
+ * of the SubmitReport benchmark. Under mtx.
  */
 static void
 wake_one(rpc_pool *pool)
