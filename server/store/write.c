@@ -98,6 +98,20 @@ grow_map(store *st)
 	return info.me_mapsize > cur;
 }
 
+/* r's fn in t, its cursors closed after; a code that is no status is
+ * INTERNAL. */
+static int
+call_fn(store_write_req *r, store_txn *t)
+{
+	int res = r->fn(t, r->arg);
+	store__cursors_close_all(t);
+	if (!status_valid(res)) {
+		LOG_ERROR(NULL, "store: a write fn returned %d", res);
+		res = HUES_INTERNAL;
+	}
+	return res;
+}
+
 /*
  * Runs r in a child of top. Sets r->result to the request's own outcome
  * and returns RUN_OK, or returns RUN_MAP_FULL / RUN_SPLIT (map or
@@ -115,12 +129,7 @@ run_one(store *st, MDB_txn *top, store_write_req *r, bool at_max)
 		r->result = store__error(rc, "nested txn");
 		return RUN_FAILED;
 	}
-	res = r->fn(&t, r->arg);
-	store__cursors_close_all(&t);
-	if (!status_valid(res)) {
-		LOG_ERROR(NULL, "store: a write fn returned %d", res);
-		res = HUES_INTERNAL;
-	}
+	res = call_fn(r, &t);
 	if (t.poison != 0) {
 		/* LMDB refuses a txn after such an error; committing it
 		 * would poison top as well. */
@@ -163,13 +172,10 @@ run_flat(store *st, MDB_txn *top, store_write_req **b, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		store_write_req *r   = b[i];
 		store_txn        t   = { .st = st, .write = true, .txn = top };
-		int              res = (r->on_commit = NULL, r->fn(&t, r->arg));
+		int              res;
 
-		store__cursors_close_all(&t);
-		if (!status_valid(res)) {
-			LOG_ERROR(NULL, "store: a write fn returned %d", res);
-			res = HUES_INTERNAL;
-		}
+		r->on_commit = NULL;
+		res          = call_fn(r, &t);
 		if (t.poison != 0 || (res != HUES_OK && t.wrote)) {
 			return false;
 		}
