@@ -7,7 +7,9 @@
  * A call waits in the pending list until a slot (one message in flight on
  * one socket) is free; a free slot takes an even share of the calls
  * waiting or in flight (fair_share), and the calls started by the
- * callbacks of one reply wait for each other (finish). Failed attempts
+ * callbacks of one reply wait for each other (finish), and for the slot
+ * that reply freed, which they share with the calls waiting before them
+ * (settle). Failed attempts
  * that may be repeated wait in the retrying list for their backoff. One
  * client timer serves retries and the deadlines of pending calls; a slot
  * timer serves the deadlines of a batch's calls that end before the
@@ -421,7 +423,14 @@ settle(hues__slot *s, hues_result **results, bool never_sent)
 	if (--s->refs == 0) {
 		release_slot(c, s);
 	}
-	dispatch(c, &t);
+	/* With callbacks to run, the calls waiting wait for the calls those
+	 * start: finish() dispatches them together once the last callback
+	 * has run. Dispatched now, the waiting calls would take the slot and
+	 * leave the new ones for the next reply, and in a closed loop one
+	 * message's worth of calls would always wait a round behind. */
+	if (t.done == NULL) {
+		dispatch(c, &t);
+	}
 	arm_timer(c);
 	if (t.cancel_slot_timer) {
 		nng_aio_cancel(s->timer);

@@ -4,6 +4,7 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -284,6 +285,64 @@ test_calls_share_the_free_messages_evenly(void **state)
 	assert_int_equal(messages_for_fanout(2, 8), 3);
 }
 
+/* A call waiting when a reply frees the only message leaves with the
+ * calls that reply's callback starts, not a round before them
+ * (client-sdk/call.c: settle). */
+typedef struct after_hold {
+	hues_client *c;
+	counter     *k;
+	bool         ok;
+} after_hold;
+
+static void
+on_hold_done(hues_result *res, void *arg)
+{
+	after_hold *h = arg;
+	h->ok         = hues_result_code(res) == HUES_OK;
+	hues_result_free(res);
+	start_echo(h->c, on_counted, h->k);
+	pthread_mutex_lock(&h->k->mtx);
+	h->k->done++;
+	pthread_cond_signal(&h->k->cv);
+	pthread_mutex_unlock(&h->k->mtx);
+}
+
+static void
+test_waiting_call_leaves_with_the_calls_of_the_reply(void **state)
+{
+	(void) state;
+	hues_client_opts       o  = {.sockets = 1, .inflight_per_socket = 1};
+	hues_client           *c  = ht_client(&srv, &o);
+	counter                k  = {.done = 0, .bad = 0};
+	after_hold             h  = {.c = c, .k = &k};
+	Hues__V1__SleepRequest sr = HUES__V1__SLEEP_REQUEST__INIT;
+	hues_call_opts         co = {.timeout_ms = 60000};
+	size_t before = ht_log_count(&srv, "queued a request");
+	size_t slept  = ht_log_count(&srv, "debug sleep started");
+
+	pthread_mutex_init(&k.mtx, NULL);
+	pthread_cond_init(&k.cv, NULL);
+	/* The hold takes the only message; the echo started next waits. */
+	sr.hold = true;
+	assert_int_equal(
+	    hues_debug_sleep_async(c, &sr, &co, on_hold_done, &h), HUES_OK);
+	ht_wait_log(&srv, "debug sleep started", slept + 1);
+	start_echo(c, on_counted, &k);
+	ht_signal(&srv, SIGUSR1); /* the hold returns; its callback starts one */
+	pthread_mutex_lock(&k.mtx);
+	while (k.done < 3) {
+		pthread_cond_wait(&k.cv, &k.mtx);
+	}
+	pthread_mutex_unlock(&k.mtx);
+	assert_true(h.ok);
+	assert_int_equal(k.bad, 0);
+	/* The hold's message, then one with both echoes. */
+	assert_int_equal(ht_log_count(&srv, "queued a request") - before, 2);
+	pthread_cond_destroy(&k.cv);
+	pthread_mutex_destroy(&k.mtx);
+	hues_client_destroy(c);
+}
+
 /* ----- health -------------------------------------------------------------- */
 
 static int
@@ -479,6 +538,7 @@ main(void)
 	    cmocka_unit_test(test_calls_batched_when_messages_are_busy),
 	    cmocka_unit_test(test_calls_from_one_reply_leave_together),
 	    cmocka_unit_test(test_calls_share_the_free_messages_evenly),
+	    cmocka_unit_test(test_waiting_call_leaves_with_the_calls_of_the_reply),
 	    cmocka_unit_test(test_health_check_per_service),
 	    cmocka_unit_test(test_reflection_matches_sdk_method_list),
 	    cmocka_unit_test(test_reflection_serves_descriptor_set),
