@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "core/log.h"
 #include "svc/authz.h"
 #include "svc/feedback/convert.h"
 #include "svc/feedback/fb.h"
@@ -67,6 +68,33 @@ fb_get_report(svc_call *call, const void *reqp, void *respp)
 
 /* ----- ListMyReports ------------------------------------------------------ */
 
+/* Whether report seq is in one of the states asked for, from its
+ * summary (*ok); HUES_DATA_LOSS when the user index names a report that
+ * has none. */
+static int
+state_wanted(store_txn *txn, const fb_service *svc, uint64_t seq,
+    const Hues__V1__ListMyReportsRequest *req, bool *ok)
+{
+	uint8_t    sv[FB_SUMMARY_MAX];
+	size_t     n;
+	fb_summary s;
+	store_key  k;
+
+	if (req->n_states == 0) {
+		*ok = true; /* no filter: no summary to read */
+		return HUES_OK;
+	}
+	store_key_init(&k);
+	store_key_u64(&k, seq);
+	int rv = store_get(txn, svc->t.time, store_key_data(&k),
+	    store_key_len(&k), sv, sizeof(sv), &n);
+	if (rv != HUES_OK || !fb_summary_decode(sv, n, &s)) {
+		return HUES_DATA_LOSS;
+	}
+	*ok = fb_state_wanted(s.state, req->states, req->n_states);
+	return HUES_OK;
+}
+
 int
 fb_list_my_reports(svc_call *call, const void *reqp, void *respp)
 {
@@ -125,41 +153,71 @@ fb_list_my_reports(svc_call *call, const void *reqp, void *respp)
 		return call_fail(call, HUES_INTERNAL, "cannot scan reports");
 	}
 	resp->reports = call_alloc(call, size * sizeof(*resp->reports));
-	uint64_t last_seq = 0;
-	bool     more     = false;
 	ProtobufCAllocator pa;
 	fb_call_allocator(call, &pa);
+	/* The state filter reads the summary in fb_time, and only the
+	 * reports of the page are loaded; the scan stops at the budget like
+	 * PublicFeed's (feed.c), so a filter that matches few of a prolific
+	 * user's reports costs a bounded call and pages on with a token. */
+	uint64_t tail    = 0; /* the last entry handled, returned or not */
+	size_t   scanned = 0;
+	bool     more    = false;
+	int      err     = HUES_OK;
+	uint64_t seq     = 0;
 	while (store_cursor_next(c, &it) == HUES_OK) {
-		store_key_view v;
-		const char    *u;
-		size_t         un;
-		uint64_t       seq;
+		store_key_view    v;
+		const char       *u;
+		size_t            un;
+		uint8_t           kind;
 		Hues__V1__Report *rep;
 
 		store_key_view_init(&v, it.key, it.klen);
-		uint8_t        kind;
 		if (store_key_get_str(&v, &u, &un) != HUES_OK ||
 		    store_key_get_u8(&v, &kind) != HUES_OK ||
-		    store_key_get_u64(&v, &seq) != HUES_OK ||
-		    fb_report_load(txn, &svc->t, seq, &pa, &rep) != HUES_OK) {
+		    store_key_get_u64(&v, &seq) != HUES_OK) {
+			err = HUES_DATA_LOSS;
+			break;
+		}
+		bool ok;
+		if ((err = state_wanted(txn, svc, seq, req, &ok)) != HUES_OK) {
+			break;
+		}
+		if (++scanned > svc->scan_budget ||
+		    (resp->n_reports == size && ok)) {
+			more = tail != 0;
+			break;
+		}
+		tail = seq;
+		if (!ok) {
 			continue;
 		}
-		if (!fb_state_wanted(rep->state, req->states, req->n_states)) {
-			continue;
-		}
-		if (resp->n_reports == size) {
-			more = true; /* one past the page: there is a next */
+		err = fb_report_load(txn, &svc->t, seq, &pa, &rep);
+		if (err != HUES_OK) {
 			break;
 		}
 		fb_view_apply(call, rep, FB_VIEW_OWN);
 		resp->reports[resp->n_reports++] = rep;
-		last_seq                         = seq;
 	}
 	store_cursor_close(c);
 	fb_read_end(svc);
+	if (err == HUES_RESOURCE_EXHAUSTED) {
+		return call_fail(call, err,
+		    "the page does not fit in the call's memory; ask for a "
+		    "smaller one");
+	}
+	if (err != HUES_OK) {
+		/* An index entry without its report or summary: the store is
+		 * damaged, which the operator must hear of; hiding the entry
+		 * would give the resident a list that silently lacks one. */
+		LOG_ERROR(call_request_id(call), "ListMyReports: %s in the user "
+		    "index at report %llu", hues_status_name(err),
+		    (unsigned long long) seq);
+		return call_fail(call, HUES_DATA_LOSS,
+		    "a report of this user cannot be read");
+	}
 	if (more) {
-		resp->next_page_token = fb_page_token(
-		    call, FB_PAGE_MINE, h, &last_seq, sizeof(last_seq));
+		resp->next_page_token =
+		    fb_page_token(call, FB_PAGE_MINE, h, &tail, sizeof(tail));
 	}
 	return HUES_OK;
 }
