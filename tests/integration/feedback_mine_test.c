@@ -1,13 +1,11 @@
 /*
- * feedback_mine_test.c - ListMyReports at its bounds, through the real
- * server: a server that reads three entries of the user index a call
- * (--scan-budget=3), so that a filter that matches few of a resident's
- * reports answers in pages that end on the budget and hand on a token;
- * and a damaged store, whose missing report is a DATA_LOSS, not a list
- * that silently lacks it. Pages, views and filters at the default budget
- * are in feedback_citizen_test.c.
+ * feedback_mine_test.c - ListMyReports on a server that reads three
+ * entries of the user index a call (--scan-budget=3), so that a filter
+ * that matches few of a resident's reports answers in pages that end on
+ * the budget and hand on a token. Pages, views and filters at the default
+ * budget are in feedback_citizen_test.c; a damaged store in
+ * feedback_damage_test.c.
  */
-#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,8 +17,6 @@
 #include <cmocka.h>
 
 #include "feedback_util.h"
-#include "store/key.h"
-#include "store/store.h"
 
 enum { N = 8 };
 
@@ -135,95 +131,11 @@ test_list_pages_on_the_budget(void **state)
 	assert_true(empty > 0);
 }
 
-/* ----- a damaged store ---------------------------------------------------- */
-
-static uint64_t victim; /* the seq whose records the store loses */
-
-static int
-drop_fn(store_txn *txn, void *arg)
-{
-	store_table *t = arg;
-	store_key    k;
-	store_key_init(&k);
-	store_key_u64(&k, victim);
-	return store_del(txn, t, store_key_data(&k), store_key_len(&k));
-}
-
-/* Deletes victim's entry from one table of the stopped server's store. */
-static void
-drop_from(const char *data_dir, const char *table)
-{
-	const char *const tables[] = { table, NULL };
-	store_opts        o        = { .dir = data_dir, .tables = tables };
-	store            *st;
-	store_table      *t;
-	char              err[256];
-	assert_int_equal(store_open(&o, &st, err, sizeof(err)), HUES_OK);
-	assert_int_equal(store_table_open(st, table, 0, &t), HUES_OK);
-	assert_int_equal(store_write(st, drop_fn, t), HUES_OK);
-	store_close(st);
-}
-
-static void
-drop_summary(const char *data_dir)
-{
-	drop_from(data_dir, "fb_time");
-}
-
-static void
-drop_record(const char *data_dir)
-{
-	drop_from(data_dir, "fb_report");
-}
-
-/* The status of the first page of tok's reports (state: a filter or
- * NULL). */
-static int
-first_page(const char *tok, const Hues__V1__ReportState *state)
-{
-	Hues__V1__ListMyReportsRequest r =
-	    HUES__V1__LIST_MY_REPORTS_REQUEST__INIT;
-	hues_call_opts o = fb_as(tok);
-	hues_result   *res;
-	r.states   = (Hues__V1__ReportState *) state;
-	r.n_states = state != NULL ? 1 : 0;
-	int code   = hues_feedback_list_my_reports(env.c, &r, &o, &res);
-	if (code != HUES_OK) {
-		assert_non_null(
-		    strstr(hues_result_message(res), "cannot be read"));
-	}
-	hues_result_free(res);
-	return code;
-}
-
-static void
-test_list_of_a_damaged_store(void **state)
-{
-	(void) state;
-	const char *tok = fb_citizen(&env, "mine-hoa");
-	char        id[FB_ID_LEN];
-	fb_submit_apart(&env, tok, "waste.uncollected", id);
-	assert_int_equal(sscanf(id, "R%10" SCNu64, &victim), 1);
-	Hues__V1__ReportState sub = FB_ST(SUBMITTED);
-	assert_int_equal(first_page(tok, &sub), HUES_OK);
-
-	/* Without its summary, the state filter cannot tell: DATA_LOSS; the
-	 * unfiltered list, which does not need it, still works. */
-	fb_restart_after(&env, false, budget, drop_summary);
-	assert_int_equal(first_page(tok, &sub), HUES_DATA_LOSS);
-	assert_int_equal(first_page(tok, NULL), HUES_OK);
-
-	/* Without the report itself, both fail alike. */
-	fb_restart_after(&env, false, budget, drop_record);
-	assert_int_equal(first_page(tok, NULL), HUES_DATA_LOSS);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list_pages_on_the_budget),
-		cmocka_unit_test(test_list_of_a_damaged_store),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "svc/authz.h"
 #include "svc/feedback/fb.h"
 #include "svc/feedback/validate.h"
@@ -113,10 +114,14 @@ fb_work_queue(svc_call *call, const void *reqp, void *respp)
 	uint8_t tail[STORE_KEY_MAX];
 	size_t  tailn = 0, scanned = 0;
 	bool    more  = false;
+	int err = HUES_OK;
 	while (store_cursor_next(c, &it) == HUES_OK) {
 		fb_summary s;
-		bool       ok =
-		    fb_summary_decode(it.val, it.vlen, &s) &&
+		if (!fb_summary_decode(it.val, it.vlen, &s)) {
+			err = HUES_DATA_LOSS;
+			break;
+		}
+		bool ok =
 		    fb_state_wanted(s.state, req->states, req->n_states) &&
 		    (req->category[0] == '\0' ||
 		        fb_summary_is(s.category, s.category_len, req->category)) &&
@@ -140,8 +145,9 @@ fb_work_queue(svc_call *call, const void *reqp, void *respp)
 		}
 		Hues__V1__Report *rep;
 		fb_view           v;
-		if (fb_report_load(txn, &svc->t, s.seq, &pa, &rep) != HUES_OK) {
-			continue;
+		if ((err = fb_report_load(txn, &svc->t, s.seq, &pa, &rep)) !=
+		    HUES_OK) {
+			break;
 		}
 		if (fb_view_for(call, call_principal(call), rep, &v) != HUES_OK) {
 			/* Cannot happen for the agency's own queue; the refusal
@@ -160,6 +166,20 @@ fb_work_queue(svc_call *call, const void *reqp, void *respp)
 	}
 	store_cursor_close(c);
 	fb_read_end(svc);
+	if (err == HUES_RESOURCE_EXHAUSTED) {
+		return call_fail(call, err,
+		    "the page does not fit in the call's memory; ask for a "
+		    "smaller one");
+	}
+	if (err != HUES_OK) {
+		/* As in ListMyReports (citizen.c): a damaged store is told,
+		 * not hidden from the agency as a shorter queue. */
+		LOG_ERROR(call_request_id(call),
+		    "WorkQueue: %s in the queue of %s", hues_status_name(err),
+		    agency);
+		return call_fail(call, HUES_DATA_LOSS,
+		    "a report of this queue cannot be read");
+	}
 	if (more) {
 		resp->next_page_token =
 		    fb_page_token(call, FB_PAGE_QUEUE, h, tail, tailn);
