@@ -5,7 +5,6 @@
  */
 #include <string.h>
 
-#include "core/log.h"
 #include "svc/authz.h"
 #include "svc/feedback/convert.h"
 #include "svc/feedback/fb.h"
@@ -200,20 +199,9 @@ fb_list_my_reports(svc_call *call, const void *reqp, void *respp)
 	}
 	store_cursor_close(c);
 	fb_read_end(svc);
-	if (err == HUES_RESOURCE_EXHAUSTED) {
-		return call_fail(call, err,
-		    "the page does not fit in the call's memory; ask for a "
-		    "smaller one");
-	}
 	if (err != HUES_OK) {
-		/* An index entry without its report or summary: the store is
-		 * damaged, which the operator must hear of; hiding the entry
-		 * would give the resident a list that silently lacks one. */
-		LOG_ERROR(call_request_id(call), "ListMyReports: %s in the user "
-		    "index at report %llu", hues_status_name(err),
-		    (unsigned long long) seq);
-		return call_fail(call, HUES_DATA_LOSS,
-		    "a report of this user cannot be read");
+		return fb_scan_failed(
+		    call, err, "ListMyReports, the user index", seq);
 	}
 	if (more) {
 		resp->next_page_token =

@@ -149,6 +149,15 @@ int fb_report_load(store_txn *txn, const fb_tables *t, uint64_t seq,
     ProtobufCAllocator *alloc, Hues__V1__Report **out);
 
 /*
+ * The answer of a list (ListMyReports, WorkQueue) whose scan stopped on
+ * err at report seq: RESOURCE_EXHAUSTED when the page outgrew the call's
+ * memory; otherwise an index entry without its summary or report, a
+ * damaged store, which is logged (with what: the method and the index)
+ * and answered DATA_LOSS rather than hidden as a shorter list.
+ */
+int fb_scan_failed(svc_call *call, int err, const char *what, uint64_t seq);
+
+/*
  * Writes report r (seq) packed, and moves its index entries from what old
  * described (NULL for a new report) to what r describes now. On the
  * writer thread, in the request's transaction. scratch holds the packed

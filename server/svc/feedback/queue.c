@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/log.h"
 #include "svc/authz.h"
 #include "svc/feedback/fb.h"
 #include "svc/feedback/validate.h"
@@ -114,10 +113,20 @@ fb_work_queue(svc_call *call, const void *reqp, void *respp)
 	uint8_t tail[STORE_KEY_MAX];
 	size_t  tailn = 0, scanned = 0;
 	bool    more  = false;
-	int err = HUES_OK;
+	int      err = HUES_OK;
+	uint64_t seq = 0;
 	while (store_cursor_next(c, &it) == HUES_OK) {
-		fb_summary s;
-		if (!fb_summary_decode(it.val, it.vlen, &s)) {
+		/* agency, due, seq (key_queue in records.c) */
+		fb_summary     s;
+		store_key_view kv;
+		const char    *kag;
+		size_t         kagn;
+		int64_t        kdue;
+		store_key_view_init(&kv, it.key, it.klen);
+		if (store_key_get_str(&kv, &kag, &kagn) != HUES_OK ||
+		    store_key_get_i64(&kv, &kdue) != HUES_OK ||
+		    store_key_get_u64(&kv, &seq) != HUES_OK ||
+		    !fb_summary_decode(it.val, it.vlen, &s) || s.seq != seq) {
 			err = HUES_DATA_LOSS;
 			break;
 		}
@@ -145,7 +154,7 @@ fb_work_queue(svc_call *call, const void *reqp, void *respp)
 		}
 		Hues__V1__Report *rep;
 		fb_view           v;
-		if ((err = fb_report_load(txn, &svc->t, s.seq, &pa, &rep)) !=
+		if ((err = fb_report_load(txn, &svc->t, seq, &pa, &rep)) !=
 		    HUES_OK) {
 			break;
 		}
@@ -166,19 +175,8 @@ fb_work_queue(svc_call *call, const void *reqp, void *respp)
 	}
 	store_cursor_close(c);
 	fb_read_end(svc);
-	if (err == HUES_RESOURCE_EXHAUSTED) {
-		return call_fail(call, err,
-		    "the page does not fit in the call's memory; ask for a "
-		    "smaller one");
-	}
 	if (err != HUES_OK) {
-		/* As in ListMyReports (citizen.c): a damaged store is told,
-		 * not hidden from the agency as a shorter queue. */
-		LOG_ERROR(call_request_id(call),
-		    "WorkQueue: %s in the queue of %s", hues_status_name(err),
-		    agency);
-		return call_fail(call, HUES_DATA_LOSS,
-		    "a report of this queue cannot be read");
+		return fb_scan_failed(call, err, "WorkQueue, the queue", seq);
 	}
 	if (more) {
 		resp->next_page_token =

@@ -210,6 +210,20 @@ fb_report_load(store_txn *txn, const fb_tables *t, uint64_t seq,
 	return *out != NULL ? HUES_OK : HUES_DATA_LOSS;
 }
 
+int
+fb_scan_failed(svc_call *call, int err, const char *what, uint64_t seq)
+{
+	if (err == HUES_RESOURCE_EXHAUSTED) {
+		return call_fail(call, err,
+		    "the page does not fit in the call's memory; ask for a "
+		    "smaller one");
+	}
+	LOG_ERROR(call_request_id(call), "%s: %s at report %" PRIu64, what,
+	    hues_status_name(err), seq);
+	return call_fail(call, HUES_DATA_LOSS, "a report of this list cannot "
+	                                       "be read");
+}
+
 static int
 put_key(store_txn *txn, const store_table *t, const store_key *k,
     const void *v, size_t n)
