@@ -10,10 +10,12 @@
 # reports by `hues-bench --method publish` (SubmitReport, then Triage
 # ACCEPT by a coordinator, so PublicFeed shows them). Then per repeat:
 #   a. SubmitReport (durable) at C=64 on a fresh data dir, and the store's
-#      writes per commit from the server's shutdown line;
+#      writes per commit from the server's shutdown line; right after it,
+#      the gRPC peer's put at C=64, so that the two durable loads meet the
+#      same disk (its syncs vary by 2x within minutes here);
 #   b. GetReport at C=64 and PublicFeed near a point at C=16 on the
 #      loaded data dir;
-#   c. the peers: gRPC put and get at C=64, raw NNG get at C=64.
+#   c. the other peers: gRPC get and raw NNG get at C=64.
 # Figures only: nothing here passes or fails on time. Everything is
 # bounded by timeouts; the EXIT trap stops every server and removes the
 # temp dir, whatever happens.
@@ -314,6 +316,14 @@ for ((r = 1; r <= REPEAT; r++)); do
 	stop_hues submit "$r"
 	rm -rf "$SUB_DIR"
 
+	# shellcheck disable=SC2086
+	start_peer grpc_server --db "$TMP/grpc-db" --records "$PEER_RECORDS" \
+		$GRPC_SERVER_ARGS
+	run_peer "$r" grpc_load --addr "127.0.0.1:$PEER_PORT" --method put \
+		--concurrency "$SUBMIT_CONC" --records "$PEER_RECORDS"
+	stop_peer
+	rm -rf "$TMP/grpc-db"
+
 	if [[ "$IDS" != 0 ]]; then
 		start_hues "$FEED_DIR"
 		log "hues GetReport conc=$GET_CONC (ids 1..$IDS, ${READ_WARMUP}s warmup)"
@@ -347,8 +357,6 @@ for ((r = 1; r <= REPEAT; r++)); do
 	# shellcheck disable=SC2086
 	start_peer grpc_server --db "$TMP/grpc-db" --records "$PEER_RECORDS" \
 		$GRPC_SERVER_ARGS
-	run_peer "$r" grpc_load --addr "127.0.0.1:$PEER_PORT" --method put \
-		--concurrency "$SUBMIT_CONC" --records "$PEER_RECORDS"
 	run_peer "$r" grpc_load --addr "127.0.0.1:$PEER_PORT" --method get \
 		--concurrency "$GET_CONC" --records "$PEER_RECORDS"
 	stop_peer
