@@ -14,8 +14,8 @@
 #      the gRPC peer's put at C=64, so that the two durable loads meet the
 #      same disk (its syncs vary by 2x within minutes here);
 #   b. GetReport at C=64 and PublicFeed near a point at C=16 on the
-#      loaded data dir;
-#   c. the other peers: gRPC get and raw NNG get at C=64.
+#      loaded data dir, then the peers' gets (gRPC and raw NNG at C=64);
+#   c. PublicFeed again against a server with FEED_WORKERS workers.
 # Figures only: nothing here passes or fails on time. Everything is
 # bounded by timeouts; the EXIT trap stops every server and removes the
 # temp dir, whatever happens.
@@ -339,19 +339,6 @@ for ((r = 1; r <= REPEAT; r++)); do
 			--jwt-secret "$FEED_DIR/jwt-secret" --users "$USERS" \
 			--duration "$DURATION" --warmup "$WARMUP" $HUES_BENCH_ARGS
 		stop_hues reads "$r"
-		if [[ -n "$FEED_WORKERS" ]]; then
-			start_hues "$FEED_DIR" --workers "$FEED_WORKERS"
-			log "hues PublicFeed conc=$FEED_CONC, server with $FEED_WORKERS worker(s)"
-			# shellcheck disable=SC2086
-			run_hues "$r" "$READ_S" --method feed --radius "$FEED_RADIUS" \
-				--page-size "$FEED_PAGE" --concurrency "$FEED_CONC" \
-				--jwt-secret "$FEED_DIR/jwt-secret" --users "$USERS" \
-				--duration "$DURATION" --warmup "$READ_WARMUP" $HUES_BENCH_ARGS
-			# Tags its RESULT line (the last one) for the report.
-			sed -i '$ s/^\(RESULT tool=hues method=feed .*\)$/\1 workers='"$FEED_WORKERS"'/' \
-				"$TMP/results.$r.txt"
-			stop_hues
-		fi
 	fi
 
 	# shellcheck disable=SC2086
@@ -367,6 +354,22 @@ for ((r = 1; r <= REPEAT; r++)); do
 		--concurrency "$GET_CONC" --records "$PEER_RECORDS"
 	stop_peer
 	rm -rf "$TMP/nng-db"
+
+	# PublicFeed with FEED_WORKERS comes after the peers, so that their
+	# gets run soon after GetReport.
+	if [[ "$IDS" != 0 && -n "$FEED_WORKERS" ]]; then
+		start_hues "$FEED_DIR" --workers "$FEED_WORKERS"
+		log "hues PublicFeed conc=$FEED_CONC, server with $FEED_WORKERS worker(s)"
+		# shellcheck disable=SC2086
+		run_hues "$r" "$READ_S" --method feed --radius "$FEED_RADIUS" \
+			--page-size "$FEED_PAGE" --concurrency "$FEED_CONC" \
+			--jwt-secret "$FEED_DIR/jwt-secret" --users "$USERS" \
+			--duration "$DURATION" --warmup "$READ_WARMUP" $HUES_BENCH_ARGS
+		# Tags its RESULT line (the last one) for the report.
+		sed -i '$ s/^\(RESULT tool=hues method=feed .*\)$/\1 workers='"$FEED_WORKERS"'/' \
+			"$TMP/results.$r.txt"
+		stop_hues
+	fi
 done
 
 # ---------------------------------------------------------------- summary
