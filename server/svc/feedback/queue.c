@@ -116,16 +116,14 @@ fb_work_queue(svc_call *call, const void *reqp, void *respp)
 	int      err = HUES_OK;
 	uint64_t seq = 0;
 	while (store_cursor_next(c, &it) == HUES_OK) {
-		/* agency, due, seq (key_queue in records.c) */
+		/* The key ends with the seq (agency, due, seq: key_queue in
+		 * records.c); only those 8 bytes are read, not the agency. */
 		fb_summary     s;
 		store_key_view kv;
-		const char    *kag;
-		size_t         kagn;
-		int64_t        kdue;
-		store_key_view_init(&kv, it.key, it.klen);
-		if (store_key_get_str(&kv, &kag, &kagn) != HUES_OK ||
-		    store_key_get_i64(&kv, &kdue) != HUES_OK ||
-		    store_key_get_u64(&kv, &seq) != HUES_OK ||
+		store_key_view_init(&kv,
+		    (const uint8_t *) it.key + (it.klen >= 8 ? it.klen - 8 : 0),
+		    it.klen >= 8 ? 8 : 0);
+		if (store_key_get_u64(&kv, &seq) != HUES_OK ||
 		    !fb_summary_decode(it.val, it.vlen, &s) || s.seq != seq) {
 			err = HUES_DATA_LOSS;
 			break;
