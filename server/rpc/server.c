@@ -46,6 +46,11 @@ accept_job(void *arg, rpc_job *job)
 {
 	rpc_server *s = arg;
 
+	/* Before the job can run, so before its reply leaves: a test that
+	 * counts the messages it sent once their replies are in counts them
+	 * all. "queued a request" comes after the submit, when a worker may
+	 * have replied already. */
+	LOG_DEBUG(NULL, "received a request");
 	if (atomic_load_explicit(s->draining, memory_order_relaxed)) {
 		return &s->drain;
 	}
