@@ -211,6 +211,13 @@ stop_hues() {
 		echo "STORE phase=$tag $line" >>"$TMP/results.$r.txt"
 		log "store ($tag): $line"
 	fi
+	# Where the writer's time went per commit (server/store/write.c).
+	line=$(sed -n 's/.*store: writer per commit: \([0-9]*\) us running the writes, \([0-9]*\) us committing them, \([0-9]*\) us completing them.*/run_us=\1 commit_us=\2 complete_us=\3/p' \
+		"$TMP/hues-server.err" | tail -n1)
+	if [[ -n "$tag" && -n "$line" ]]; then
+		echo "WRITER phase=$tag $line" >>"$TMP/results.$r.txt"
+		log "writer ($tag): $line"
+	fi
 	# The warm pass at open: how much of the map it left in huge pages.
 	line=$(sed -n 's/.*store: \([0-9]*\) MB mapped ahead, \([0-9]*\) MB in huge pages (\([0-9]*\) MB before the reread).*/mapped_mb=\1 huge_mb=\2 before_mb=\3/p' \
 		"$TMP/hues-server.err" | tail -n1)
@@ -383,7 +390,8 @@ load_path, paths = sys.argv[4], sys.argv[5:]
 
 
 def parse(path):
-    """[(kind, {key: value})] of the RESULT, STORE, LOADED and WARM lines."""
+    """[(kind, {key: value})] of the RESULT, STORE, WRITER, LOADED and WARM
+    lines."""
     out, failed = [], []
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -392,7 +400,7 @@ def parse(path):
                 continue
             if w[0] == "FAILED":
                 failed.append(" ".join(w[1:]))
-            elif w[0] in ("RESULT", "STORE", "LOADED", "WARM"):
+            elif w[0] in ("RESULT", "STORE", "WRITER", "LOADED", "WARM"):
                 kv = {}
                 for x in w[1:]:
                     if "=" in x:
@@ -510,6 +518,14 @@ print(f"- SubmitReport's group commit: {num(med(per), 1)} writes per commit, "
       f" writes, {num(sum(s['failed'] for s in stores if s))} failed, "
       f"{num(sum(s['redone'] for s in stores if s))} batches redone with "
       f"child txns).")
+writers = [find(r, "WRITER", phase="submit") for r in runs]
+if any(writers):
+    print("- SubmitReport's writer thread, per commit (median of the repeats): "
+          f"{num(med([w and w['run_us'] for w in writers]))} µs running the "
+          f"writes, {num(med([w and w['commit_us'] for w in writers]))} µs in "
+          "LMDB's commit (its page writes and two syncs), "
+          f"{num(med([w and w['complete_us'] for w in writers]))} µs "
+          "completing them.")
 warms = [find(r, "WARM", phase="reads") for r in runs]
 if any(warms):
     print("- The reads' server at open (GetReport, PublicFeed): "

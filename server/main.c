@@ -343,6 +343,17 @@ out:
 		    (unsigned long long) ss.largest_batch,
 		    (unsigned long long) ss.requests_failed,
 		    (unsigned long long) ss.batches_redone);
+		/* Per commit, so that idle hours do not dilute it: whether
+		 * the disk or the work of the writes bounds the write rate. */
+		double per = ss.commits > 0 ? 1e3 * (double) ss.commits : 1;
+		LOG_INFO(NULL,
+		    "store: writer per commit: %.0f us running the writes, "
+		    "%.0f us committing them, %.0f us completing them; idle "
+		    "%.1f s",
+		    (double) ss.writer_run_ns / per,
+		    (double) ss.writer_commit_ns / per,
+		    (double) ss.writer_complete_ns / per,
+		    (double) ss.writer_idle_ns / 1e9);
 	}
 	store_close(st);
 	if (status == 0) {

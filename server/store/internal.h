@@ -101,6 +101,8 @@ struct store {
 	_Atomic uint64_t n_commits, n_committed, n_failed, n_largest;
 	_Atomic uint64_t n_commit_errors, n_grows, n_map_size, n_stale;
 	_Atomic uint64_t n_redone; /* batches redone with child txns */
+	/* Where the writer's time goes, in ns (write.c: writer_main). */
+	_Atomic uint64_t ns_idle, ns_run, ns_commit, ns_complete;
 };
 
 /*

@@ -397,6 +397,10 @@ store_stats_get(store *st, store_stats *out)
 		.stale_readers      = atomic_load(&st->n_stale),
 		.warm_done          = atomic_load(&st->warm_done),
 		.huge_bytes         = atomic_load(&st->n_huge),
+		.writer_idle_ns     = atomic_load(&st->ns_idle),
+		.writer_run_ns      = atomic_load(&st->ns_run),
+		.writer_commit_ns   = atomic_load(&st->ns_commit),
+		.writer_complete_ns = atomic_load(&st->ns_complete),
 	};
 }
 

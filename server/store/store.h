@@ -135,6 +135,13 @@ typedef struct store_stats {
 	 * then how much of the map it left in 2 MiB pages. */
 	bool     warm_done;
 	uint64_t huge_bytes;
+	/* The writer thread's time, ns: waiting for requests, running
+	 * their fns, in top-level commits (the writes and syncs of LMDB),
+	 * and completing them (on-commit hooks and done callbacks). */
+	uint64_t writer_idle_ns;
+	uint64_t writer_run_ns;
+	uint64_t writer_commit_ns;
+	uint64_t writer_complete_ns;
 } store_stats;
 
 /* Copies the counters into *out. Any thread; each counter is read

@@ -39,11 +39,30 @@ store__wait_allowed(const store *st)
 }
 
 static uint64_t
-now_ms(void)
+now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+static uint64_t
+now_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
+/* A top-level commit, its time counted apart from the writes before it:
+ * the split tells an operator whether the disk (the syncs) or the work
+ * of the writes bounds the write rate. */
+static int
+timed_commit(store *st, MDB_txn *txn)
+{
+	uint64_t t0 = now_ns();
+	int      rc = mdb_txn_commit(txn);
+	atomic_fetch_add_explicit(
+	    &st->ns_commit, now_ns() - t0, memory_order_relaxed);
+	return rc;
 }
 
 /* Completes r; the store does not touch r after this. */
@@ -249,7 +268,7 @@ run_batch(store *st, store_write_req **b, size_t n)
 			atomic_fetch_add(&st->n_commit_errors, 1);
 			return n;
 		}
-		if ((rc = mdb_txn_commit(top)) == MDB_MAP_FULL && !at_max) {
+		if ((rc = timed_commit(st, top)) == MDB_MAP_FULL && !at_max) {
 			at_max = !grow_map(st);
 			continue;
 		}
@@ -294,7 +313,7 @@ run_solo(store *st, store_write_req *r)
 		mdb_txn_abort(t.txn);
 		return;
 	}
-	if ((rc = mdb_txn_commit(t.txn)) == MDB_MAP_FULL && grow_map(st)) {
+	if ((rc = timed_commit(st, t.txn)) == MDB_MAP_FULL && grow_map(st)) {
 		run_solo(st, r);
 		return;
 	}
@@ -360,8 +379,12 @@ writer_main(void *arg)
 	}
 	pthread_mutex_lock(&st->q_mu);
 	for (;;) {
+		uint64_t t0 = now_ns();
 		wait_for_work(st, &next_check);
-		size_t n = take_batch(st, b), done = 0;
+		uint64_t t1 = now_ns();
+		size_t   n  = take_batch(st, b), done = 0;
+		uint64_t c0 = atomic_load_explicit(&st->ns_commit,
+		    memory_order_relaxed);
 		if (n == 0) {
 			break; /* stopping, and the queue is empty */
 		}
@@ -388,12 +411,21 @@ writer_main(void *arg)
 			}
 		}
 		pthread_mutex_unlock(&st->q_mu);
+		uint64_t t2 = now_ns();
 		for (size_t i = 0; i < done; i++) {
 			if (b[i]->result == HUES_OK && b[i]->on_commit != NULL) {
 				b[i]->on_commit(b[i]->on_commit_arg);
 			}
 			complete(st, b[i], b[i]->result);
 		}
+		uint64_t c = atomic_load_explicit(
+		    &st->ns_commit, memory_order_relaxed) - c0;
+		atomic_fetch_add_explicit(
+		    &st->ns_idle, t1 - t0, memory_order_relaxed);
+		atomic_fetch_add_explicit(
+		    &st->ns_run, t2 - t1 - c, memory_order_relaxed);
+		atomic_fetch_add_explicit(
+		    &st->ns_complete, now_ns() - t2, memory_order_relaxed);
 		if (now_ms() >= next_check) {
 			store__reader_check(st);
 			next_check = now_ms() + st->reader_check_ms;
