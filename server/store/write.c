@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "store/internal.h"
@@ -39,17 +40,9 @@ store__wait_allowed(const store *st)
 }
 
 static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
-static uint64_t
 now_ms(void)
 {
-	return now_ns() / 1000000;
+	return clock_now_ns() / 1000000;
 }
 
 /* A top-level commit, its time counted apart from the writes before it:
@@ -58,10 +51,10 @@ now_ms(void)
 static int
 timed_commit(store *st, MDB_txn *txn)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = clock_now_ns();
 	int      rc = mdb_txn_commit(txn);
 	atomic_fetch_add_explicit(
-	    &st->ns_commit, now_ns() - t0, memory_order_relaxed);
+	    &st->ns_commit, clock_now_ns() - t0, memory_order_relaxed);
 	return rc;
 }
 
@@ -379,9 +372,9 @@ writer_main(void *arg)
 	}
 	pthread_mutex_lock(&st->q_mu);
 	for (;;) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = clock_now_ns();
 		wait_for_work(st, &next_check);
-		uint64_t t1 = now_ns();
+		uint64_t t1 = clock_now_ns();
 		size_t   n  = take_batch(st, b), done = 0;
 		uint64_t c0 = atomic_load_explicit(&st->ns_commit,
 		    memory_order_relaxed);
@@ -411,7 +404,7 @@ writer_main(void *arg)
 			}
 		}
 		pthread_mutex_unlock(&st->q_mu);
-		uint64_t t2 = now_ns();
+		uint64_t t2 = clock_now_ns();
 		for (size_t i = 0; i < done; i++) {
 			if (b[i]->result == HUES_OK && b[i]->on_commit != NULL) {
 				b[i]->on_commit(b[i]->on_commit_arg);
@@ -425,7 +418,7 @@ writer_main(void *arg)
 		atomic_fetch_add_explicit(
 		    &st->ns_run, t2 - t1 - c, memory_order_relaxed);
 		atomic_fetch_add_explicit(
-		    &st->ns_complete, now_ns() - t2, memory_order_relaxed);
+		    &st->ns_complete, clock_now_ns() - t2, memory_order_relaxed);
 		if (now_ms() >= next_check) {
 			store__reader_check(st);
 			next_check = now_ms() + st->reader_check_ms;
