@@ -417,8 +417,8 @@ writer_main(void *arg)
 		    &st->ns_idle, t1 - t0, memory_order_relaxed);
 		atomic_fetch_add_explicit(
 		    &st->ns_run, t2 - t1 - c, memory_order_relaxed);
-		atomic_fetch_add_explicit(
-		    &st->ns_complete, clock_now_ns() - t2, memory_order_relaxed);
+		atomic_fetch_add_explicit(&st->ns_complete, clock_now_ns() - t2,
+		    memory_order_relaxed);
 		if (now_ms() >= next_check) {
 			store__reader_check(st);
 			next_check = now_ms() + st->reader_check_ms;
