@@ -23,9 +23,10 @@
 #include "store/key.h"
 
 /* The layout version this build reads and writes. (The unit tests build
- * a copy of the store with another version, to meet a mismatch.) */
+ * a copy of the store with another version, to meet a mismatch.)
+ * 2: fb_time values carry the owner tail, and fb_user is gone. */
 #ifndef STORE_SCHEMA_VERSION
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #endif
 
 /* The most tables one environment holds (the store's own "meta" aside). */
@@ -192,6 +193,9 @@ const char *store_table_name(const store_table *t);
  */
 int store_get(store_txn *txn, const store_table *t, const void *key,
     size_t klen, void *buf, size_t cap, size_t *len);
+
+/* The number of keys in t, as txn sees it (LMDB keeps it: no scan). */
+int store_count(store_txn *txn, const store_table *t, uint64_t *out);
 
 /* Returns size bytes for a value, or NULL; e.g. an arena's allocator. */
 typedef void *(*store_alloc_fn)(void *ctx, size_t size);

@@ -133,6 +133,18 @@ store_has(store_txn *txn, const store_table *t, const void *key, size_t klen)
 }
 
 int
+store_count(store_txn *txn, const store_table *t, uint64_t *out)
+{
+	MDB_stat ms;
+	int      rc = mdb_stat(txn->txn, t->dbi, &ms);
+	if (rc != 0) {
+		return store__error(rc, "stat");
+	}
+	*out = ms.ms_entries;
+	return HUES_OK;
+}
+
+int
 store_put(store_txn *txn, const store_table *t, const void *key, size_t klen,
     const void *val, size_t vlen, unsigned flags)
 {

@@ -134,12 +134,16 @@ test_my_reports_of_a_damaged_store(void **state)
 	assert_int_equal(my_reports(tok, &sub), HUES_OK);
 
 	/* Without its summary, the state filter cannot tell: DATA_LOSS; the
-	 * unfiltered list, which does not need it, still works. */
+	 * unfiltered list, which does not need it, still works. (The owners
+	 * index lists it from its record: fb_time has one entry fewer than
+	 * fb_report, owners.c.) */
 	fb_restart_after(&env, false, NULL, drop_summary);
 	assert_int_equal(my_reports(tok, &sub), HUES_DATA_LOSS);
 	assert_int_equal(my_reports(tok, NULL), HUES_OK);
 
-	/* Without the report itself, both fail alike. */
+	/* Without the other report's record, both fail alike: its summary
+	 * (the owner tail in fb_time) still lists it for her. */
+	aim_at(other);
 	fb_restart_after(&env, false, NULL, drop_record);
 	assert_int_equal(my_reports(tok, NULL), HUES_DATA_LOSS);
 	assert_int_equal(my_reports(tok, &sub), HUES_DATA_LOSS);

@@ -129,6 +129,18 @@ test_list_pages_on_the_budget(void **state)
 	Hues__V1__ReportState rs = FB_ST(RESOLVED);
 	assert_int_equal(walk(lan, 20, &rs, got, 2 * N, &empty), 0);
 	assert_true(empty > 0);
+
+	/* The index is in memory: after kill -9 and a start that rebuilds
+	 * it from the store, the same lists. */
+	fb_restart(&env, true, budget);
+	lan = fb_citizen(&env, "mine-lan");
+	assert_int_equal(walk(lan, 5, NULL, got, 2 * N, &empty), N);
+	for (int i = 0; i < N; i++) {
+		assert_string_equal(got[i], ids[N - 1 - i]);
+	}
+	assert_int_equal(walk(lan, 1, &w, got, 2 * N, &empty), 2);
+	assert_string_equal(got[0], ids[6]);
+	assert_string_equal(got[1], ids[1]);
 }
 
 int

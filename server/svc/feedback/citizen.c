@@ -67,14 +67,17 @@ fb_get_report(svc_call *call, const void *reqp, void *respp)
 
 /* ----- ListMyReports ------------------------------------------------------ */
 
+/* Report numbers taken from the owners index at a time (owners.c). */
+#define MINE_CHUNK 256
+
 /* Whether report seq is in one of the states asked for, from its
- * summary (*ok); HUES_DATA_LOSS when the user index names a report that
- * has none. */
+ * summary (*ok); HUES_NOT_FOUND when the snapshot has no such report,
+ * HUES_DATA_LOSS when its summary is damaged. */
 static int
 state_wanted(store_txn *txn, const fb_service *svc, uint64_t seq,
     const Hues__V1__ListMyReportsRequest *req, bool *ok)
 {
-	uint8_t    sv[FB_SUMMARY_MAX];
+	uint8_t    sv[FB_SUMMARY_MAX + FB_OWNER_MAX];
 	size_t     n;
 	fb_summary s;
 	store_key  k;
@@ -87,6 +90,9 @@ state_wanted(store_txn *txn, const fb_service *svc, uint64_t seq,
 	store_key_u64(&k, seq);
 	int rv = store_get(txn, svc->t.time, store_key_data(&k),
 	    store_key_len(&k), sv, sizeof(sv), &n);
+	if (rv == HUES_NOT_FOUND) {
+		return rv; /* the caller knows whether it may be */
+	}
 	if (rv != HUES_OK || !fb_summary_decode(sv, n, &s)) {
 		return HUES_DATA_LOSS;
 	}
@@ -123,33 +129,23 @@ fb_list_my_reports(svc_call *call, const void *reqp, void *respp)
 		return call_invalid(call);
 	}
 
-	store_key pre, hi;
-	store_key_init(&pre);
-	store_key_str(&pre, user, strlen(user));
-	store_key_u8(&pre, FB_USER_REPORT);
-	store_range r = {.prefix = store_key_data(&pre),
-	    .prefix_len          = store_key_len(&pre),
-	    .flags               = STORE_RANGE_REVERSE};
-	if (lastn != 0) {
-		uint64_t seq;
-		if (fb_page_seq(call, last, lastn, &seq) != HUES_OK) {
-			return HUES_INVALID_ARGUMENT;
-		}
-		hi = pre;
-		store_key_u64(&hi, seq);
-		r.hi     = store_key_data(&hi);
-		r.hi_len = store_key_len(&hi);
+	uint64_t below = 0;
+	if (lastn != 0 && fb_page_seq(call, last, lastn, &below) != HUES_OK) {
+		return HUES_INVALID_ARGUMENT;
 	}
+	/* The numbers come from memory in chunks, the first before the
+	 * snapshot: each of those was committed (its hook ran) before the
+	 * read began, so its report must be there. A later chunk may name a
+	 * report committed since, which the snapshot does not hold: it is
+	 * newer than the listing, and skipped. */
+	uint64_t seqs[MINE_CHUNK];
+	size_t   nseq = fb_owners_list(
+	      svc->owners, user, strlen(user), below, seqs, MINE_CHUNK);
+	bool first = true;
 
-	store_txn    *txn;
-	store_cursor *c;
-	store_item    it;
+	store_txn *txn;
 	if ((rv = fb_read_begin(svc, call, &txn)) != HUES_OK) {
 		return rv;
-	}
-	if ((rv = store_cursor_open(txn, svc->t.user, &r, &c)) != HUES_OK) {
-		fb_read_end(svc);
-		return call_fail(call, HUES_INTERNAL, "cannot scan reports");
 	}
 	resp->reports = call_alloc(call, size * sizeof(*resp->reports));
 	ProtobufCAllocator pa;
@@ -160,44 +156,49 @@ fb_list_my_reports(svc_call *call, const void *reqp, void *respp)
 	 * user's reports costs a bounded call and pages on with a token. */
 	uint64_t tail    = 0; /* the last entry handled, returned or not */
 	size_t   scanned = 0;
-	bool     more    = false;
+	bool     more = false, done = false;
 	int      err     = HUES_OK;
 	uint64_t seq     = 0;
-	while (store_cursor_next(c, &it) == HUES_OK) {
-		store_key_view    v;
-		const char       *u;
-		size_t            un;
-		uint8_t           kind;
+	for (size_t i = 0; !done && err == HUES_OK; i++) {
 		Hues__V1__Report *rep;
+		bool              ok;
 
-		store_key_view_init(&v, it.key, it.klen);
-		if (store_key_get_str(&v, &u, &un) != HUES_OK ||
-		    store_key_get_u8(&v, &kind) != HUES_OK ||
-		    store_key_get_u64(&v, &seq) != HUES_OK) {
-			err = HUES_DATA_LOSS;
-			break;
+		if (i == nseq) {
+			if (nseq < MINE_CHUNK) {
+				break; /* the user's last */
+			}
+			nseq  = fb_owners_list(svc->owners, user, strlen(user),
+			     seqs[nseq - 1], seqs, MINE_CHUNK);
+			first = false;
+			i     = 0;
+			if (nseq == 0) {
+				break;
+			}
 		}
-		bool ok;
-		if ((err = state_wanted(txn, svc, seq, req, &ok)) != HUES_OK) {
-			break;
-		}
-		if (++scanned > svc->scan_budget ||
-		    (resp->n_reports == size && ok)) {
+		seq = seqs[i];
+		err = state_wanted(txn, svc, seq, req, &ok);
+		if (err == HUES_OK && (++scanned > svc->scan_budget ||
+		                          (resp->n_reports == size && ok))) {
 			more = tail != 0;
 			break;
 		}
-		tail = seq;
-		if (!ok) {
+		if (err == HUES_OK && ok) {
+			err = fb_report_load(txn, &svc->t, seq, &pa, &rep);
+		}
+		if (err == HUES_NOT_FOUND && !first) {
+			err = HUES_OK; /* newer than the snapshot */
 			continue;
 		}
-		err = fb_report_load(txn, &svc->t, seq, &pa, &rep);
 		if (err != HUES_OK) {
+			err = err == HUES_NOT_FOUND ? HUES_DATA_LOSS : err;
 			break;
 		}
-		fb_view_apply(call, rep, FB_VIEW_OWN);
-		resp->reports[resp->n_reports++] = rep;
+		tail = seq;
+		if (ok) {
+			fb_view_apply(call, rep, FB_VIEW_OWN);
+			resp->reports[resp->n_reports++] = rep;
+		}
 	}
-	store_cursor_close(c);
 	fb_read_end(svc);
 	if (err != HUES_OK) {
 		return fb_scan_failed(

@@ -36,18 +36,22 @@
 #define FB_ID_LEN 11
 
 typedef struct fb_tables {
-	store_table *report, *user, *geo, *time, *queue, *month, *rating,
-	    *support, *follow, *outbox, *card;
+	store_table *report, *geo, *time, *queue, *month, *rating, *support,
+	    *follow, *outbox, *card;
 	store_table *category, *agency, *ward, *route;
 } fb_tables;
 
 typedef struct fb_pending fb_pending;
+typedef struct fb_owners  fb_owners;
 
 typedef struct fb_service {
 	store             *st;
 	fb_tables          t;
 	/* The reports waiting for the centre, by place (pending.c). */
 	fb_pending        *pending;
+	/* Who filed which report, and under which idempotency key
+	 * (owners.c). */
+	fb_owners         *owners;
 	feedback_calendar *cal;
 	feedback_area      area;
 	int64_t            rating_window_s;
@@ -111,11 +115,28 @@ typedef struct fb_summary {
 void   fb_summary_of(const Hues__V1__Report *r, uint64_t seq, fb_summary *out);
 size_t fb_summary_encode(const fb_summary *s, uint8_t buf[FB_SUMMARY_MAX]);
 bool   fb_summary_decode(const void *p, size_t n, fb_summary *out);
-/* The two kinds of fb_user keys, after the user: her reports by number,
- * and her idempotency keys. Sharing the user's prefix keeps both writes
- * of a submission on one page of one tree. */
-#define FB_USER_REPORT 0
-#define FB_USER_IDEM   1
+/*
+ * The owner tail of a report's fb_time value, after its summary: the
+ * reporter ("" when anonymous) and the idempotency key of its submission
+ * ("" when none), each a length and its bytes. It is the durable record
+ * the in-memory owners index is rebuilt from (owners.c); the other
+ * indexes hold the summary alone.
+ */
+typedef struct fb_owner {
+	const char *user, *key;
+	size_t      user_len, key_len;
+} fb_owner;
+
+#define FB_OWNER_USER_MAX 256 /* a token's sub claim (auth/claims.c) */
+#define FB_OWNER_KEY_MAX  255
+#define FB_OWNER_MAX      (2 + FB_OWNER_USER_MAX + 1 + FB_OWNER_KEY_MAX)
+
+/* Writes the tail (FB_OWNER_MAX bytes of room); 0 when a part is longer
+ * than its maximum. */
+size_t fb_owner_encode(const fb_owner *w, uint8_t *buf);
+/* Finds the tail of an fb_time value v; false when it has none. The
+ * strings point into v. */
+bool fb_owner_decode(const void *v, size_t n, fb_owner *out);
 
 /* Whether a summary's string field equals s (NULL or "" match ""). */
 bool fb_summary_is(const char *field, size_t len, const char *s);
@@ -159,13 +180,15 @@ int fb_scan_failed(svc_call *call, int err, const char *what, uint64_t seq);
 
 /*
  * Writes report r (seq) packed, and moves its index entries from what old
- * described (NULL for a new report) to what r describes now. On the
+ * described (NULL for a new report) to what r describes now. A new
+ * report's fb_time entry gets the owner tail of its reporter and key
+ * (NULL: none); a changed one keeps the tail it has. On the
  * writer thread, in the request's transaction. scratch holds the packed
  * record: *packed and *packed_len point at it afterwards.
  */
 int fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
-    const Hues__V1__Report *r, const fb_summary *old, arena *scratch,
-    void **packed, size_t *packed_len);
+    const Hues__V1__Report *r, const fb_summary *old, const char *key,
+    arena *scratch, void **packed, size_t *packed_len);
 
 /* Appends the outbox events of step for report r (writer thread). */
 int fb_outbox_emit(store_txn *txn, fb_service *svc,
@@ -458,5 +481,37 @@ void fb_pending_near(fb_pending *p, const feedback_cell *cells, size_t ncells,
 
 /* At start: fills the set from the centre's queue. */
 int fb_pending_load(fb_service *svc);
+
+/* ----- who filed which report (owners.c) --------------------------------- */
+
+int  fb_owners_create(fb_owners **out);
+void fb_owners_destroy(fb_owners *o);
+
+/* Adds report seq to user's (len bytes) reports; a number already there
+ * is kept once. From commit hooks and at start. */
+int fb_owners_add(fb_owners *o, const char *user, size_t len, uint64_t seq);
+
+/* Copies up to max of user's report numbers below below (0: all),
+ * newest first, into out; returns how many. Any thread. */
+size_t fb_owners_list(fb_owners *o, const char *user, size_t len,
+    uint64_t below, uint64_t *out, size_t max);
+
+/* The hash of a user's idempotency key. */
+uint64_t fb_owners_key_hash(const fb_owners *o, const char *user, size_t ulen,
+    const char *key, size_t klen);
+
+/* The reports last remembered under hash h (up to max): candidates, to
+ * check against their owner tails. */
+size_t fb_owners_key_find(fb_owners *o, uint64_t h, uint64_t *out, size_t max);
+
+/* Remembers seq under h, in place of stale (a candidate that proved not
+ * to exist; 0 for none) when there is one. */
+int fb_owners_key_set(fb_owners *o, uint64_t h, uint64_t stale, uint64_t seq);
+
+/* How many users and keys the index holds (for the log at start). */
+void fb_owners_counts(fb_owners *o, size_t *users, size_t *keys);
+
+/* At start: fills the index from the owner tails in fb_time. */
+int fb_owners_load(fb_service *svc);
 
 #endif /* HUES_SVC_FEEDBACK_FB_H */

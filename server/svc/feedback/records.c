@@ -343,49 +343,110 @@ unindex(store_txn *txn, const fb_service *svc, const fb_summary *o,
 	return rv;
 }
 
-/* ----- the reports waiting for the centre (pending.c) ----------------- */
+/* ----- what memory learns of a save (pending.c, owners.c) ------------- */
 
-typedef struct pending_change {
-	fb_pending *p;
+/*
+ * What a save changes in memory once it is committed: the pending set
+ * when the report starts or stops waiting for the centre, the owners
+ * index when it is new and has a reporter. One hook for both (a write
+ * has one). The summaries and the user borrow the report's strings,
+ * which live in scratch until the write ends, after its hooks.
+ */
+typedef struct save_change {
+	fb_pending *p;      /* NULL: the set does not change */
+	fb_owners  *owners; /* NULL: no new report of a user */
 	bool        has_old;
 	fb_summary  old, s;
-} pending_change;
+	const char *user;
+	size_t      user_len;
+} save_change;
 
 /* Writer thread, once the save is durable. */
 static void
-pending_commit(void *arg)
+save_commit(void *arg)
 {
-	pending_change *c = arg;
-	if (fb_pending_update(c->p, c->has_old ? &c->old : NULL, &c->s) !=
-	    HUES_OK) {
+	save_change *c = arg;
+	if (c->p != NULL && fb_pending_update(c->p, c->has_old ? &c->old : NULL,
+	                        &c->s) != HUES_OK) {
 		LOG_WARN(NULL, "feedback: no memory to remember report %llu "
 		               "as waiting for triage (not suggested nearby)",
 		    (unsigned long long) c->s.seq);
 	}
+	if (c->owners != NULL && fb_owners_add(c->owners, c->user, c->user_len,
+	                             c->s.seq) != HUES_OK) {
+		LOG_ERROR(NULL,
+		    "feedback: no memory to list report %llu "
+		    "among its reporter's (back after a restart)",
+		    (unsigned long long) c->s.seq);
+	}
 }
 
-/* A save that makes a report wait for the centre, or stop waiting,
- * changes the pending set once it is committed. The summaries borrow the
- * report's strings, which live in scratch until the write ends, after
- * its hooks. */
 static int
-follow_pending(store_txn *txn, const fb_service *svc, const fb_summary *old,
-    const fb_summary *s, arena *scratch)
+follow_save(store_txn *txn, const fb_service *svc, const fb_summary *old,
+    const fb_summary *s, const fb_owner *w, arena *scratch)
 {
-	if (svc->pending == NULL ||
-	    (!fb_state_waits_for_centre(s->state) &&
-	        (old == NULL || !fb_state_waits_for_centre(old->state)))) {
+	bool pending =
+	    svc->pending != NULL &&
+	    (fb_state_waits_for_centre(s->state) ||
+	        (old != NULL && fb_state_waits_for_centre(old->state)));
+	bool owned = old == NULL && w->user_len > 0 && svc->owners != NULL;
+	if (!pending && !owned) {
 		return HUES_OK;
 	}
-	pending_change *c = arena_alloc(scratch, sizeof(*c));
+	save_change *c = arena_alloc(scratch, sizeof(*c));
 	if (c == NULL) {
 		return HUES_RESOURCE_EXHAUSTED;
 	}
-	*c = (pending_change) {.p = svc->pending, .has_old = old != NULL, .s = *s};
+	*c = (save_change) { .p = pending ? svc->pending : NULL,
+		.owners         = owned ? svc->owners : NULL,
+		.has_old        = old != NULL,
+		.s              = *s,
+		.user           = w->user,
+		.user_len       = w->user_len };
 	if (old != NULL) {
 		c->old = *old;
 	}
-	return store_txn_on_commit(txn, pending_commit, c);
+	return store_txn_on_commit(txn, save_commit, c);
+}
+
+/*
+ * The fb_time value of the save: the summary, then the owner tail, new
+ * (from r and key) or kept from the value the report has.
+ */
+static int
+time_value(store_txn *txn, const fb_tables *t, const store_key *k,
+    const Hues__V1__Report *r, const fb_summary *old, const char *key,
+    uint8_t *v, size_t sn, fb_owner *w, size_t *n)
+{
+	size_t tn;
+	if (old == NULL) {
+		*w =
+		    (fb_owner) { .user = r->reporter != NULL ? r->reporter : "",
+			    .key       = key != NULL ? key : "" };
+		w->user_len = strlen(w->user);
+		w->key_len  = strlen(w->key);
+		if ((tn = fb_owner_encode(w, v + sn)) == 0) {
+			return HUES_INVALID_ARGUMENT; /* checked by submit */
+		}
+		*n = sn + tn;
+		return HUES_OK;
+	}
+	uint8_t cur[FB_SUMMARY_MAX + FB_OWNER_MAX];
+	size_t  cn;
+	int rv = store_get(txn, t->time, store_key_data(k), store_key_len(k),
+	    cur, sizeof(cur), &cn);
+	if (rv != HUES_OK || !fb_owner_decode(cur, cn, w)) {
+		/* OUT_OF_RANGE too: no value of ours is longer than cur. */
+		return rv == HUES_OK || rv == HUES_NOT_FOUND ||
+		               rv == HUES_OUT_OF_RANGE
+		           ? HUES_DATA_LOSS
+		           : rv;
+	}
+	const uint8_t *tail = (const uint8_t *) w->user - 2;
+	tn                  = (size_t) (cur + cn - tail);
+	memcpy(v + sn, tail, tn);
+	*n = sn + tn;
+	return fb_owner_decode(v, *n, w) ? HUES_OK : HUES_DATA_LOSS;
 }
 
 int
@@ -423,12 +484,15 @@ fb_pending_load(fb_service *svc)
 
 int
 fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
-    const Hues__V1__Report *r, const fb_summary *old, arena *scratch,
-    void **packed, size_t *packed_len)
+    const Hues__V1__Report *r, const fb_summary *old, const char *key,
+    arena *scratch, void **packed, size_t *packed_len)
 {
 	const fb_tables *t = &svc->t;
 	fb_summary       s;
+	fb_owner         w;
 	uint8_t          sv[FB_SUMMARY_MAX];
+	uint8_t          tv[FB_SUMMARY_MAX + FB_OWNER_MAX];
+	size_t           tvn;
 	store_key        k;
 	size_t           n  = hues__v1__report__get_packed_size(r);
 	uint8_t         *pb = arena_alloc(scratch, n > 0 ? n : 1);
@@ -449,17 +513,11 @@ fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
 	         store_key_len(&k), pb, n, 0)) != HUES_OK) {
 		return rv;
 	}
-	if ((rv = put_key(txn, t->time, &k, sv, sn)) != HUES_OK) {
+	memcpy(tv, sv, sn);
+	if ((rv = time_value(txn, t, &k, r, old, key, tv, sn, &w, &tvn)) !=
+	        HUES_OK ||
+	    (rv = put_key(txn, t->time, &k, tv, tvn)) != HUES_OK) {
 		return rv;
-	}
-	if (old == NULL && r->reporter != NULL && r->reporter[0] != '\0') {
-		store_key_init(&k);
-		store_key_str(&k, r->reporter, strlen(r->reporter));
-		store_key_u8(&k, FB_USER_REPORT);
-		store_key_u64(&k, seq);
-		if ((rv = put_key(txn, t->user, &k, "", 0)) != HUES_OK) {
-			return rv;
-		}
 	}
 	key_geo(&k, &s);
 	if (s.published && ((rv = put_key(txn, t->geo, &k, sv, sn)) != HUES_OK ||
@@ -479,7 +537,7 @@ fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
 	    (rv = put_key(txn, t->rating, &k, "", 0)) != HUES_OK) {
 		return rv;
 	}
-	if ((rv = follow_pending(txn, svc, old, &s, scratch)) != HUES_OK) {
+	if ((rv = follow_save(txn, svc, old, &s, &w, scratch)) != HUES_OK) {
 		return rv;
 	}
 	*packed     = pb;

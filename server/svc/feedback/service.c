@@ -453,14 +453,20 @@ open_tables(fb_service *svc)
 		const char   *name;
 		store_table **t;
 	} tabs[] = {
-	    {"fb_report", &svc->t.report}, {"fb_user", &svc->t.user},
-	    {"fb_geo", &svc->t.geo}, {"fb_time", &svc->t.time},
-	    {"fb_queue", &svc->t.queue}, {"fb_month", &svc->t.month},
-	    {"fb_rating", &svc->t.rating}, {"fb_support", &svc->t.support},
-	    {"fb_follow", &svc->t.follow}, {"fb_outbox", &svc->t.outbox},
-	    {"fb_category", &svc->t.category}, {"fb_agency", &svc->t.agency},
-	    {"fb_ward", &svc->t.ward}, {"fb_route", &svc->t.route},
-	    {"fb_card", &svc->t.card},
+		{ "fb_report", &svc->t.report },
+		{ "fb_geo", &svc->t.geo },
+		{ "fb_time", &svc->t.time },
+		{ "fb_queue", &svc->t.queue },
+		{ "fb_month", &svc->t.month },
+		{ "fb_rating", &svc->t.rating },
+		{ "fb_support", &svc->t.support },
+		{ "fb_follow", &svc->t.follow },
+		{ "fb_outbox", &svc->t.outbox },
+		{ "fb_category", &svc->t.category },
+		{ "fb_agency", &svc->t.agency },
+		{ "fb_ward", &svc->t.ward },
+		{ "fb_route", &svc->t.route },
+		{ "fb_card", &svc->t.card },
 	};
 	for (size_t i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++) {
 		int rv = store_table_open(
@@ -486,6 +492,7 @@ fb_destroy(void *arg)
 	feedback_catalog_destroy(svc->cat);
 	feedback_calendar_destroy(svc->cal);
 	fb_pending_destroy(svc->pending);
+	fb_owners_destroy(svc->owners);
 	pthread_rwlock_destroy(&svc->cat_lock);
 	pthread_mutex_destroy(&svc->reload_mtx);
 	pthread_mutex_destroy(&svc->readers_mtx);
@@ -532,6 +539,9 @@ feedback_service(const feedback_opts *opts, svc_service *out)
 		rv = fb_pending_create(&svc->pending);
 	}
 	if (rv == HUES_OK) {
+		rv = fb_owners_create(&svc->owners);
+	}
+	if (rv == HUES_OK) {
 		rv = open_tables(svc);
 	}
 	if (rv == HUES_OK) {
@@ -548,6 +558,14 @@ feedback_service(const feedback_opts *opts, svc_service *out)
 	}
 	if (rv == HUES_OK) {
 		rv = fb_pending_load(svc);
+	}
+	if (rv == HUES_OK && (rv = fb_owners_load(svc)) == HUES_OK) {
+		size_t users, keys;
+		fb_owners_counts(svc->owners, &users, &keys);
+		LOG_DEBUG(NULL,
+		    "feedback: %zu reports wait for triage; %zu "
+		    "users, %zu idempotency keys in memory",
+		    fb_pending_count(svc->pending), users, keys);
 	}
 	if (rv == HUES_OK) {
 		rv = fb_sweeper_start(svc);

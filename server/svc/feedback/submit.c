@@ -3,8 +3,8 @@
  * catalog, numbers the report, computes its deadlines, builds the record
  * and looks for open reports of the same category nearby (a read, ended
  * before the write is deferred). The writer checks the idempotency key
- * and saves the record, its index entries, the key and the outbox events
- * in one transaction.
+ * (owners.c) and saves the record, its index entries, its owner tail
+ * with the key, and the outbox events in one transaction.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -130,40 +130,97 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 
 /* ----- the write ---------------------------------------------------------- */
 
+/*
+ * Whether report seq, as this transaction sees it, was filed by j's user
+ * under j's key: the check of a candidate of the owners' key map, which
+ * is only a hint. *gone when the report does not exist (the candidate
+ * of a write that never committed).
+ */
+static int
+filed_with_key(
+    store_txn *txn, const submit_job *j, uint64_t seq, bool *yes, bool *gone)
+{
+	uint8_t   v[FB_SUMMARY_MAX + FB_OWNER_MAX];
+	size_t    n;
+	fb_owner  w;
+	store_key k;
+
+	store_key_init(&k);
+	store_key_u64(&k, seq);
+	*yes = *gone = false;
+	int rv       = store_get(txn, j->svc->t.time, store_key_data(&k),
+	          store_key_len(&k), v, sizeof(v), &n);
+	if (rv == HUES_NOT_FOUND) {
+		*gone = true;
+		return HUES_OK;
+	}
+	if (rv != HUES_OK || !fb_owner_decode(v, n, &w)) {
+		return rv == HUES_OK || rv == HUES_OUT_OF_RANGE ? HUES_DATA_LOSS
+		                                                : rv;
+	}
+	*yes = w.user_len == strlen(j->user) && w.key_len == strlen(j->key) &&
+	       memcmp(w.user, j->user, w.user_len) == 0 &&
+	       memcmp(w.key, j->key, w.key_len) == 0;
+	return HUES_OK;
+}
+
+/*
+ * The idempotency check, on the writer thread: a report of this key
+ * that the transaction sees (committed, or earlier in this batch) is a
+ * replay; otherwise the key is remembered for this report, in place of
+ * a candidate that proved gone. A redone run finds its own number gone
+ * and takes its slot again.
+ */
+static int
+check_key(store_txn *txn, submit_job *j)
+{
+	fb_owners *o = j->svc->owners;
+	uint64_t   h = fb_owners_key_hash(
+	      o, j->user, strlen(j->user), j->key, strlen(j->key));
+	uint64_t cand[8], stale = 0;
+	size_t   n = fb_owners_key_find(o, h, cand, 8);
+	int      rv;
+
+	for (size_t i = 0; i < n; i++) {
+		bool yes, gone;
+		if (cand[i] == j->seq) {
+			stale = j->seq; /* a redone run of this write */
+			continue;
+		}
+		if ((rv = filed_with_key(txn, j, cand[i], &yes, &gone)) !=
+		    HUES_OK) {
+			return rv;
+		}
+		if (yes) {
+			j->replay_seq = cand[i];
+			return HUES_OK;
+		}
+		if (gone && stale == 0) {
+			stale = cand[i];
+		}
+	}
+	return fb_owners_key_set(o, h, stale, j->seq);
+}
+
 static int
 submit_fn(store_txn *txn, void *arg)
 {
 	submit_job *j = arg;
-	store_key   k;
 	int         rv;
 
 	arena_reset(&j->wa);
 	j->replay_seq = 0;
 	j->out        = NULL;
 	if (j->key[0] != '\0') {
-		uint64_t prev;
-		size_t   len;
-		store_key_init(&k);
-		store_key_str(&k, j->user, strlen(j->user));
-		store_key_u8(&k, FB_USER_IDEM);
-		store_key_str(&k, j->key, strlen(j->key));
-		rv = store_get(txn, j->svc->t.user, store_key_data(&k),
-		    store_key_len(&k), &prev, sizeof(prev), &len);
-		if (rv == HUES_OK && len == sizeof(prev)) {
-			j->replay_seq = prev;
+		if ((rv = check_key(txn, j)) != HUES_OK) {
+			return rv;
+		}
+		if (j->replay_seq != 0) {
 			return HUES_OK; /* the first call's report stands */
 		}
-		if (rv != HUES_NOT_FOUND && rv != HUES_OK) {
-			return rv;
-		}
-		if ((rv = store_put(txn, j->svc->t.user, store_key_data(&k),
-		         store_key_len(&k), &j->seq, sizeof(j->seq), 0)) !=
-		    HUES_OK) {
-			return rv;
-		}
 	}
-	rv = fb_report_save(
-	    txn, j->svc, j->seq, j->rep, NULL, &j->wa, &j->out, &j->out_len);
+	rv = fb_report_save(txn, j->svc, j->seq, j->rep, NULL, j->key, &j->wa,
+	    &j->out, &j->out_len);
 	if (rv == HUES_OK) {
 		rv = fb_outbox_emit(txn, j->svc, j->rep, &j->step, "", j->rep->submitted_at);
 	}

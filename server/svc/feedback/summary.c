@@ -89,14 +89,15 @@ fb_summary_encode(const fb_summary *s, uint8_t buf[FB_SUMMARY_MAX])
 	return (size_t) (p - buf);
 }
 
-bool
-fb_summary_decode(const void *v, size_t n, fb_summary *out)
+/* Where the summary in v ends, or NULL when it is truncated. */
+static const uint8_t *
+summary_end(const void *v, size_t n, fb_summary *out)
 {
 	const uint8_t *p   = v;
 	const uint8_t *end = p + n;
 
 	if (n < 8 * 8 + 4 + 3) {
-		return false;
+		return NULL;
 	}
 	memcpy(&out->seq, p, 8);
 	memcpy(&out->submitted_at, p + 8, 8);
@@ -116,12 +117,65 @@ fb_summary_decode(const void *v, size_t n, fb_summary *out)
 	         &out->agency_len};
 	for (int i = 0; i < 3; i++) {
 		if (p >= end || (size_t) (end - p) < 1u + *p) {
-			return false;
+			return NULL;
 		}
 		*lens[i] = *p;
 		*strs[i] = (const char *) p + 1;
 		p += 1 + *lens[i];
 	}
+	return p;
+}
+
+bool
+fb_summary_decode(const void *v, size_t n, fb_summary *out)
+{
+	return summary_end(v, n, out) != NULL;
+}
+
+/* The tail: the user's length (2 bytes, big-endian), the user, the
+ * key's length (1 byte), the key. */
+size_t
+fb_owner_encode(const fb_owner *w, uint8_t *buf)
+{
+	if (w->user_len > FB_OWNER_USER_MAX || w->key_len > FB_OWNER_KEY_MAX) {
+		return 0;
+	}
+	uint8_t *p = buf;
+	*p++       = (uint8_t) (w->user_len >> 8);
+	*p++       = (uint8_t) w->user_len;
+	if (w->user_len > 0) {
+		memcpy(p, w->user, w->user_len);
+	}
+	p += w->user_len;
+	*p++ = (uint8_t) w->key_len;
+	if (w->key_len > 0) {
+		memcpy(p, w->key, w->key_len);
+	}
+	return (size_t) (p + w->key_len - buf);
+}
+
+bool
+fb_owner_decode(const void *v, size_t n, fb_owner *out)
+{
+	fb_summary     s;
+	const uint8_t *end = (const uint8_t *) v + n;
+	const uint8_t *p   = summary_end(v, n, &s);
+
+	if (p == NULL || end - p < 3) {
+		return false;
+	}
+	out->user_len = (size_t) p[0] << 8 | p[1];
+	p += 2;
+	if ((size_t) (end - p) < out->user_len + 1) {
+		return false;
+	}
+	out->user = (const char *) p;
+	p += out->user_len;
+	out->key_len = *p++;
+	if ((size_t) (end - p) != out->key_len) {
+		return false;
+	}
+	out->key = (const char *) p;
 	return true;
 }
 

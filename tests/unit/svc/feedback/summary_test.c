@@ -267,6 +267,59 @@ test_summary_is(void **state)
 	assert_true(fb_summary_is(v + 5, 3, "XYZ"));
 }
 
+/* The owner tail after a summary: it round-trips, the summary still
+ * decodes in front of it, and a cut or overlong one is refused. */
+static void
+test_owner_tail(void **state)
+{
+	(void) state;
+	fb_summary s = { .seq = 7, .category = "light.out", .category_len = 9 };
+	fb_owner   w = {
+		  .user = "lan", .user_len = 3, .key = "app-1", .key_len = 5
+	};
+	fb_owner   got;
+	fb_summary back;
+	uint8_t    v[FB_SUMMARY_MAX + FB_OWNER_MAX];
+	size_t     sn = fb_summary_encode(&s, v);
+	size_t     tn = fb_owner_encode(&w, v + sn);
+
+	assert_int_equal(tn, 2 + 3 + 1 + 5);
+	assert_true(fb_summary_decode(v, sn + tn, &back));
+	assert_int_equal(back.seq, 7);
+	assert_true(fb_owner_decode(v, sn + tn, &got));
+	assert_int_equal(got.user_len, 3);
+	assert_memory_equal(got.user, "lan", 3);
+	assert_int_equal(got.key_len, 5);
+	assert_memory_equal(got.key, "app-1", 5);
+	for (size_t n = sn; n < sn + tn; n++) {
+		assert_false(fb_owner_decode(v, n, &got));
+	}
+	assert_false(fb_owner_decode(v, sn + tn + 1, &got)); /* trailing */
+
+	/* Anonymous, no key: the shortest tail. */
+	fb_owner none = { .user = "", .key = "" };
+	assert_int_equal(fb_owner_encode(&none, v + sn), 3);
+	assert_true(fb_owner_decode(v, sn + 3, &got));
+	assert_int_equal(got.user_len + got.key_len, 0);
+
+	/* The longest user and key fit; longer ones are refused. */
+	char big[FB_OWNER_USER_MAX + 2];
+	memset(big, 'u', sizeof(big));
+	fb_owner most = { .user = big,
+		.user_len       = FB_OWNER_USER_MAX,
+		.key            = big,
+		.key_len        = FB_OWNER_KEY_MAX };
+	tn            = fb_owner_encode(&most, v + sn);
+	assert_int_equal(tn, FB_OWNER_MAX);
+	assert_true(fb_owner_decode(v, sn + tn, &got));
+	assert_int_equal(got.user_len, FB_OWNER_USER_MAX);
+	most.user_len++;
+	assert_int_equal(fb_owner_encode(&most, v + sn), 0);
+	most.user_len--;
+	most.key_len++;
+	assert_int_equal(fb_owner_encode(&most, v + sn), 0);
+}
+
 int
 main(void)
 {
@@ -276,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_summary_long_code),
 		cmocka_unit_test(test_summary_of),
 		cmocka_unit_test(test_summary_is),
+		cmocka_unit_test(test_owner_tail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
