@@ -525,7 +525,8 @@ if any(writers):
           f"writes, {num(med([w and w['commit_us'] for w in writers]))} µs in "
           "LMDB's commit (its page writes and two syncs), "
           f"{num(med([w and w['complete_us'] for w in writers]))} µs "
-          "completing them.")
+          "completing them (on the completer thread, beside the next "
+          "commit).")
 warms = [find(r, "WARM", phase="reads") for r in runs]
 if any(warms):
     print("- The reads' server at open (GetReport, PublicFeed): "

@@ -89,6 +89,15 @@ struct store {
 	pthread_t        writer;
 	bool             writer_running;
 
+	/* Committed batches waiting for their hooks and completions, run by
+	 * the completer thread in commit order (write.c), under c_mu. */
+	pthread_mutex_t          c_mu;
+	pthread_cond_t           c_cv;
+	struct store_done_batch *c_head, *c_tail;
+	bool                     c_stopping;
+	pthread_t                completer;
+	bool                     completer_running;
+
 	/* Filling the map's page tables after open (warm.c); huge once it
 	 * chose huge pages for the map (re-advised after a growth). */
 	pthread_t   warm;

@@ -137,8 +137,9 @@ typedef struct store_stats {
 	bool     warm_done;
 	uint64_t huge_bytes;
 	/* The writer thread's time, ns: waiting for requests, running
-	 * their fns, in top-level commits (the writes and syncs of LMDB),
-	 * and completing them (on-commit hooks and done callbacks). */
+	 * their fns, in top-level commits (the writes and syncs of LMDB);
+	 * and the completer thread's, completing them (on-commit hooks and
+	 * done callbacks) while the writer goes on. */
 	uint64_t writer_idle_ns;
 	uint64_t writer_run_ns;
 	uint64_t writer_commit_ns;
@@ -233,14 +234,16 @@ int store_put(store_txn *txn, const store_table *t, const void *key,
 
 /*
  * What a write learns when its data is on disk. fn(arg) runs on the
- * writer thread once the commit that holds this write returned, before
- * the request completes and before any later write's fn runs: the hooks
- * of all writes run in commit order, so memory kept beside the store (a
- * cache, a set) follows the committed data exactly. It must not block or
- * touch the store. It never runs when the write fails, when its batch
- * fails to commit, or for a run of the write that the store redoes (a
- * redone run may set it again). One per write request: a second call
- * replaces the first. Write txns only (else HUES_FAILED_PRECONDITION).
+ * store's completer thread once the commit that holds this write
+ * returned, before the request completes: the hooks of all writes run in
+ * commit order, so memory kept beside the store (a cache, a set) follows
+ * the committed data exactly. Later batches' fns may already be running
+ * on the writer meanwhile, so a write fn must not count on the hooks of
+ * writes before it. It must not block or touch the store. It never runs when
+ * the write fails, when its batch fails to commit, or for a run of the write
+ * that the store redoes (a redone run may set it again). One per write request:
+ * a second call replaces the first. Write txns only (else
+ * HUES_FAILED_PRECONDITION).
  */
 int store_txn_on_commit(store_txn *txn, store_commit_fn fn, void *arg);
 

@@ -361,7 +361,7 @@ typedef struct save_change {
 	size_t      user_len;
 } save_change;
 
-/* Writer thread, once the save is durable. */
+/* The store's completer thread, once the save is durable. */
 static void
 save_commit(void *arg)
 {
