@@ -474,7 +474,9 @@ int fb_pending_update(fb_pending *p, const fb_summary *old, const fb_summary *s)
 
 /* Offers to hits (as fb_hits_keep, want at most) the reports of the set
  * in cells (of 6 or more characters, or any) of category within radius_m
- * of pt, but not exclude nor those already in hits. */
+ * of pt, but not exclude nor those already in hits. cells come nearest
+ * first (by min_distance_m, as the covers sort them): the search stops
+ * at the first that cannot hold a nearer report than the want-th. */
 void fb_pending_near(fb_pending *p, const feedback_cell *cells, size_t ncells,
     const char *category, feedback_point pt, double radius_m,
     uint64_t exclude, fb_hit *hits, size_t *nhits, size_t want);

@@ -342,6 +342,9 @@ circle_range(const grid *g, feedback_point c, double radius_m)
 	return range_of(g, s, w, n, e);
 }
 
+/* Cells under a box small enough to walk once (about 10 KiB of stack). */
+#define COVER_BUF 384
+
 static int
 cover(const grid *g, unsigned precision, const range *r, feedback_point c,
     double radius_m, feedback_cell *cells, size_t cap, size_t *n)
@@ -353,13 +356,26 @@ cover(const grid *g, unsigned precision, const range *r, feedback_point c,
 	if (box > (int64_t) cap * 4 + 64) {
 		return HUES_OUT_OF_RANGE;
 	}
-	/* Count first: nothing is written unless everything fits. */
-	size_t count = walk(g, precision, r, c, radius_m, NULL);
-	if (count > cap) {
-		return HUES_OUT_OF_RANGE;
+	/* Nothing is written unless everything fits: a small box is walked
+	 * once into a buffer of its size (each cell costs a haversine, and
+	 * SubmitReport's nearby search walks one per call), a larger one
+	 * counted first. */
+	feedback_cell buf[COVER_BUF];
+	size_t        count;
+	if (box <= COVER_BUF) {
+		count = walk(g, precision, r, c, radius_m, buf);
+		if (count > cap) {
+			return HUES_OUT_OF_RANGE;
+		}
+		memcpy(cells, buf, count * sizeof(*cells));
+	} else {
+		count = walk(g, precision, r, c, radius_m, NULL);
+		if (count > cap) {
+			return HUES_OUT_OF_RANGE;
+		}
+		walk(g, precision, r, c, radius_m, cells);
 	}
 	if (count > 0) {
-		walk(g, precision, r, c, radius_m, cells);
 		qsort(cells, count, sizeof(*cells), cmp_cell);
 	}
 	*n = count;

@@ -292,7 +292,13 @@ fb_pending_near(fb_pending *p, const feedback_cell *cells, size_t ncells,
 	pthread_rwlock_rdlock(&p->lock);
 	int cat = cat_of(p, category, strlen(category), false);
 	for (size_t i = 0; cat >= 0 && i < ncells; i++) {
-		const char *h   = cells[i].hash;
+		const char *h = cells[i].hash;
+		/* Cells come nearest first: none after this one can hold a
+		 * report nearer than the farthest kept. */
+		if (*nhits == want &&
+		    cells[i].min_distance_m > hits[want - 1].d) {
+			break;
+		}
 		size_t      len = strlen(h);
 		if (len >= CELL_LEN) {
 			const group *g = find(p, cell_of(h));
