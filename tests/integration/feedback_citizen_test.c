@@ -233,53 +233,6 @@ list_page(const char *token, int page_size, const char *page_token,
 	return hues_feedback_list_my_reports(env.c, &r, &o, res);
 }
 
-/* More reports than the index hands over at a time (owners.c takes 256
- * numbers per step): a filtered call reads across the steps, and pages
- * of 100 list all of them once, in order. */
-static void
-test_list_my_reports_many(void **state)
-{
-	(void) state;
-	enum { M = 300 };
-	static char  ids[M][FB_ID_LEN];
-	const char  *hoa = fb_citizen(&env, "hoa-many");
-	hues_result *res;
-	double       lat, lon;
-	for (int i = 0; i < M; i++) {
-		spot(9, i % 40, &lat, &lon);
-		fb_submit(&env, hoa, "light.out", lat + 0.0003 * (i / 40), lon,
-		    ids[i]);
-	}
-	fb_must(&env, hoa, FB_WITHDRAW, ids[0], FB_ST(WITHDRAWN));
-	fb_must(&env, hoa, FB_WITHDRAW, ids[M - 1], FB_ST(WITHDRAWN));
-	Hues__V1__ReportState st[] = { FB_ST(WITHDRAWN) };
-	assert_int_equal(list_page(hoa, 20, "", st, 1, &res), HUES_OK);
-	const Hues__V1__ListMyReportsResponse *l =
-	    hues_feedback_list_my_reports_response(res);
-	assert_int_equal(l->n_reports, 2);
-	assert_string_equal(l->reports[0]->id, ids[M - 1]);
-	assert_string_equal(l->reports[1]->id, ids[0]);
-	assert_string_equal(l->next_page_token, "");
-	hues_result_free(res);
-
-	char *tok = strdup("");
-	int   at = M - 1, pages = 0;
-	do {
-		assert_int_equal(
-		    list_page(hoa, 100, tok, NULL, 0, &res), HUES_OK);
-		l = hues_feedback_list_my_reports_response(res);
-		for (size_t i = 0; i < l->n_reports; i++, at--) {
-			assert_true(at >= 0);
-			assert_string_equal(l->reports[i]->id, ids[at]);
-		}
-		free(tok);
-		tok = strdup(l->next_page_token);
-		hues_result_free(res);
-	} while (tok[0] != '\0' && ++pages < 10);
-	free(tok);
-	assert_int_equal(at, -1);
-}
-
 static void
 test_list_my_reports_pages(void **state)
 {
@@ -713,7 +666,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_report_views),
 		cmocka_unit_test(test_list_my_reports_pages),
-		cmocka_unit_test(test_list_my_reports_many),
 		cmocka_unit_test(test_withdraw),
 		cmocka_unit_test(test_add_comment),
 		cmocka_unit_test(test_support_and_follow),
