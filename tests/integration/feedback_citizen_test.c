@@ -219,18 +219,13 @@ typedef struct page_walk {
 	size_t pages;
 } page_walk;
 
+/* fb_list_mine() on this file's server. */
 static int
 list_page(const char *token, int page_size, const char *page_token,
     const Hues__V1__ReportState *states, size_t nstates, hues_result **res)
 {
-	Hues__V1__ListMyReportsRequest r =
-	    HUES__V1__LIST_MY_REPORTS_REQUEST__INIT;
-	hues_call_opts o = fb_as(token);
-	r.page_size      = page_size;
-	r.page_token     = (char *) page_token;
-	r.states         = (Hues__V1__ReportState *) states;
-	r.n_states       = nstates;
-	return hues_feedback_list_my_reports(env.c, &r, &o, res);
+	return fb_list_mine(
+	    &env, token, page_size, page_token, states, nstates, res);
 }
 
 static void

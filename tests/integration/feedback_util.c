@@ -480,6 +480,21 @@ fb_state(fb_env *e, const char *id)
 	return s;
 }
 
+int
+fb_list_mine(fb_env *e, const char *token, int page_size,
+    const char *page_token, const Hues__V1__ReportState *states,
+    size_t nstates, hues_result **res)
+{
+	Hues__V1__ListMyReportsRequest r =
+	    HUES__V1__LIST_MY_REPORTS_REQUEST__INIT;
+	hues_call_opts o = fb_as(token);
+	r.page_size      = page_size;
+	r.page_token     = (char *) page_token;
+	r.states         = (Hues__V1__ReportState *) states;
+	r.n_states       = nstates;
+	return hues_feedback_list_my_reports(e->c, &r, &o, res);
+}
+
 void
 fb_expect_last_history(
     const Hues__V1__Report *r, int action, int from, int to, int role)

@@ -157,6 +157,12 @@ const Hues__V1__Report *fb_get(
 /* The report's state (read as coordinator). */
 int fb_state(fb_env *e, const char *id);
 
+/* One ListMyReports page as token (states: nstates of them, or none);
+ * returns the code, the result in *res. */
+int fb_list_mine(fb_env *e, const char *token, int page_size,
+    const char *page_token, const Hues__V1__ReportState *states,
+    size_t nstates, hues_result **res);
+
 /* The last history entry, asserted to be (action, from, to, role). */
 void fb_expect_last_history(
     const Hues__V1__Report *r, int action, int from, int to, int role);
