@@ -10,16 +10,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Goes on hashing data from a hash h already taken (of a seed, say). */
 static inline uint64_t
-hash_fnv1a(const void *data, size_t len)
+hash_fnv1a_more(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t             h = 14695981039346656037u;
 	for (size_t i = 0; i < len; i++) {
 		h ^= p[i];
 		h *= 1099511628211u;
 	}
 	return h;
+}
+
+static inline uint64_t
+hash_fnv1a(const void *data, size_t len)
+{
+	return hash_fnv1a_more(14695981039346656037u, data, len);
 }
 
 #endif /* HUES_CORE_HASH_H */

@@ -101,13 +101,7 @@ fb_owners_destroy(fb_owners *o)
 static uint64_t
 seeded(uint64_t seed, const void *p, size_t n)
 {
-	const unsigned char *b = p;
-	uint64_t             h = hash_fnv1a(&seed, sizeof(seed));
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211u;
-	}
-	return h;
+	return hash_fnv1a_more(hash_fnv1a(&seed, sizeof(seed)), p, n);
 }
 
 uint64_t
