@@ -171,6 +171,22 @@ cell_bbox(const grid *g, int64_t x, int64_t y)
 	};
 }
 
+/* The bits of v in -half .. half, halved n times. */
+static uint64_t
+bisect(double v, double half, unsigned n)
+{
+	double   lo = -half, hi = half;
+	uint64_t x  = 0;
+	for (unsigned i = 0; i < n; i++) {
+		double   mid = (lo + hi) / 2;
+		unsigned bit = v >= mid;
+		lo           = bit ? mid : lo;
+		hi           = bit ? hi : mid;
+		x            = x << 1 | bit;
+	}
+	return x;
+}
+
 int
 feedback_geohash_encode(feedback_point p, unsigned precision, char *out)
 {
@@ -179,23 +195,12 @@ feedback_geohash_encode(feedback_point p, unsigned precision, char *out)
 		return HUES_INVALID_ARGUMENT;
 	}
 	/* Bisection, as the reference encoder does, so that points on a
-	 * boundary land in the same cell as everywhere else. */
-	double   lat[2] = { -90, 90 }, lon[2] = { -180, 180 };
-	uint64_t x = 0, y = 0;
-	grid     g = grid_of(precision);
-	for (unsigned i = 0; i < 5 * precision; i++) {
-		double  *r     = i % 2 == 0 ? lon : lat;
-		double   v     = i % 2 == 0 ? p.lon : p.lat;
-		double   mid   = (r[0] + r[1]) / 2;
-		unsigned bit   = v >= mid;
-		r[bit ? 0 : 1] = mid;
-		if (i % 2 == 0) {
-			x = x << 1 | bit;
-		} else {
-			y = y << 1 | bit;
-		}
-	}
-	hash_of(&g, precision, x, y, out);
+	 * boundary land in the same cell as everywhere else. The bits
+	 * alternate between longitude and latitude, but neither's steps
+	 * depend on the other's: one loop each, without the branches. */
+	grid g = grid_of(precision);
+	hash_of(&g, precision, bisect(p.lon, 180, g.lon_bits),
+	    bisect(p.lat, 90, g.lat_bits), out);
 	return HUES_OK;
 }
 
@@ -322,24 +327,31 @@ walk(const grid *g, unsigned precision, const range *r, feedback_point c,
 	return n;
 }
 
+feedback_bbox
+feedback_circle_bbox(feedback_point c, double radius_m)
+{
+	double        ang  = radius_m / FEEDBACK_EARTH_RADIUS_M;
+	double        dlat = ang * 180.0 / M_PI;
+	double        k    = cos(rad(c.lat));
+	feedback_bbox b    = { .south = c.lat - dlat, .north = c.lat + dlat,
+		   .west = -180, .east = 180 };
+	/* A point d from c differs in latitude by at most d / R, and in
+	 * longitude by at most asin(sin(d / R) / cos(lat)), unless the
+	 * circle reaches a pole: then every longitude. */
+	if (b.south > -90 && b.north < 90 && sin(ang) < k) {
+		double dlon = asin(sin(ang) / k) * 180.0 / M_PI;
+		b.west      = c.lon - dlon;
+		b.east      = c.lon + dlon;
+	}
+	return b;
+}
+
 /* The grid range under the circle's bounding box. */
 static range
 circle_range(const grid *g, feedback_point c, double radius_m)
 {
-	double ang  = radius_m / FEEDBACK_EARTH_RADIUS_M;
-	double dlat = ang * 180.0 / M_PI;
-	double s = c.lat - dlat, n = c.lat + dlat, w, e;
-	double k = cos(rad(c.lat));
-	if (s <= -90 || n >= 90 || sin(ang) >= k) {
-		/* The circle reaches a pole: every longitude. */
-		w = -180;
-		e = 180;
-	} else {
-		double dlon = asin(sin(ang) / k) * 180.0 / M_PI;
-		w           = c.lon - dlon;
-		e           = c.lon + dlon;
-	}
-	return range_of(g, s, w, n, e);
+	feedback_bbox b = feedback_circle_bbox(c, radius_m);
+	return range_of(g, b.south, b.west, b.north, b.east);
 }
 
 /* Cells under a box small enough to walk once (about 10 KiB of stack). */

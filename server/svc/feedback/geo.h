@@ -57,6 +57,13 @@ bool feedback_bbox_valid(const feedback_bbox *b);
 /* Whether p lies in b, edges included. */
 bool feedback_bbox_contains(const feedback_bbox *b, feedback_point p);
 
+/* The box around the circle of radius_m about c: every point within
+ * radius_m of c has a latitude in south .. north and, unless the circle
+ * reaches a pole (then west and east are -180 and 180), a longitude in
+ * west .. east, which may pass -180 or 180 (no wrap: a valid box only when
+ * it does not). */
+feedback_bbox feedback_circle_bbox(feedback_point c, double radius_m);
+
 /* Whether p lies in the area. */
 bool feedback_area_contains(const feedback_area *a, feedback_point p);
 

@@ -387,6 +387,49 @@ test_geo_cover_bbox(void **state)
 	assert_true(n <= 32);
 }
 
+/* Every point within the radius lies in the circle's box; a circle that
+ * reaches a pole takes every longitude. */
+static void
+test_geo_circle_bbox(void **state)
+{
+	(void) state;
+	static const feedback_point centres[] = { hue, { 0, 0 },
+		{ 0.001, 179.999 }, { 60, 10 }, { -75, -60 }, { 89.9999, 0 } };
+	static const double radii[] = { 5, 250, 5000 };
+	for (size_t c = 0; c < sizeof(centres) / sizeof(centres[0]); c++) {
+		for (size_t k = 0; k < sizeof(radii) / sizeof(radii[0]); k++) {
+			feedback_bbox b = feedback_circle_bbox(centres[c], radii[k]);
+			assert_true(b.south < centres[c].lat);
+			assert_true(b.north > centres[c].lat);
+			for (int i = 0; i < 2000; i++) {
+				double d = i < 1000 ? radii[k] * 0.9999999
+				                    : radii[k] * uniform();
+				feedback_point q =
+				    destination(centres[c], d, 2 * M_PI * uniform());
+				if (feedback_distance_m(centres[c], q) > radii[k]) {
+					continue;
+				}
+				assert_true(q.lat >= b.south && q.lat <= b.north);
+				/* a box past the 180th: compare unwrapped */
+				double lon = q.lon;
+				if (lon < b.west) {
+					lon += 360;
+				} else if (lon > b.east) {
+					lon -= 360;
+				}
+				if (lon < b.west || lon > b.east) {
+					fail_msg("(%f, %f) r %.0f: (%f, %f) outside "
+					         "%f .. %f",
+					    centres[c].lat, centres[c].lon, radii[k], q.lat,
+					    q.lon, b.west, b.east);
+				}
+			}
+		}
+	}
+	feedback_bbox polar = feedback_circle_bbox(centres[5], 250);
+	assert_true(polar.west == -180 && polar.east == 180);
+}
+
 int
 main(void)
 {
@@ -398,6 +441,7 @@ main(void)
 		cmocka_unit_test(test_geo_cover_circle),
 		cmocka_unit_test(test_geo_cover_few_cells),
 		cmocka_unit_test(test_geo_cover_bbox),
+		cmocka_unit_test(test_geo_circle_bbox),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
