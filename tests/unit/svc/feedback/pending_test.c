@@ -6,6 +6,7 @@
  * they stop waiting or move, categories never mix, and exclude and hits
  * already found are not offered again.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,12 +203,73 @@ test_pending_categories_exclude_and_known_hits(void **state)
 	fb_pending_destroy(ps);
 }
 
+/* The point at distance d and bearing theta from c. */
+static feedback_point
+destination(feedback_point c, double d, double theta)
+{
+	double lat1 = c.lat * M_PI / 180, lon1 = c.lon * M_PI / 180;
+	double ang  = d / FEEDBACK_EARTH_RADIUS_M;
+	double lat2 =
+	    asin(sin(lat1) * cos(ang) + cos(lat1) * sin(ang) * cos(theta));
+	double lon2 = lon1 + atan2(sin(theta) * sin(ang) * cos(lat1),
+	                         cos(ang) - sin(lat1) * sin(lat2));
+	feedback_point p = { lat2 * 180 / M_PI, lon2 * 180 / M_PI };
+	p.lon += p.lon > 180 ? -360 : p.lon < -180 ? 360 : 0;
+	return p;
+}
+
+/* Reports just inside the radius, all round, are found (the box a
+ * search checks first leaves none out), those just outside are not: in
+ * Huế, far north, and across the 180th. */
+static void
+test_pending_rim_of_the_circle(void **state)
+{
+	(void) state;
+	static const feedback_point centres[] = { { 16.46, 107.59 },
+		{ 70, 20 }, { 0.0005, 179.9995 } };
+	for (size_t c = 0; c < 3; c++) {
+		fb_pending *ps;
+		assert_int_equal(fb_pending_create(&ps), HUES_OK);
+		for (uint64_t i = 0; i < 72; i++) {
+			double         theta = (double) i * M_PI / 36;
+			feedback_point in =
+			    destination(centres[c], FEEDBACK_NEARBY_RADIUS_M - 0.01,
+			        theta);
+			feedback_point out =
+			    destination(centres[c], FEEDBACK_NEARBY_RADIUS_M + 0.5,
+			        theta);
+			fb_summary a = report(1 + i, in.lat, in.lon,
+			    FEEDBACK_STATE_SUBMITTED, cats[0]);
+			fb_summary b = report(101 + i, out.lat, out.lon,
+			    FEEDBACK_STATE_SUBMITTED, cats[0]);
+			assert_int_equal(fb_pending_update(ps, NULL, &a), HUES_OK);
+			assert_int_equal(fb_pending_update(ps, NULL, &b), HUES_OK);
+		}
+		/* Room for every report: the search keeps all it finds. */
+		feedback_cell cells[64];
+		size_t        ncells, nh = 0, found = 0;
+		static fb_hit hits[144];
+		assert_int_equal(feedback_geo_cover_circle(centres[c],
+		                     FEEDBACK_NEARBY_RADIUS_M, 7, cells, 64, &ncells),
+		    HUES_OK);
+		fb_pending_near(ps, cells, ncells, cats[0], centres[c],
+		    FEEDBACK_NEARBY_RADIUS_M, 0, hits, &nh, 144);
+		for (size_t k = 0; k < nh; k++) {
+			assert_true(hits[k].seq <= 72); /* none from outside */
+			found++;
+		}
+		assert_int_equal(found, 72);
+		fb_pending_destroy(ps);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pending_search_matches_a_scan),
 		cmocka_unit_test(test_pending_categories_exclude_and_known_hits),
+		cmocka_unit_test(test_pending_rim_of_the_circle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
