@@ -56,6 +56,17 @@ call_strdup(svc_call *call, const char *s)
 	return call_memdup(call, s, strlen(s) + 1);
 }
 
+char *
+call_strndup(svc_call *call, const char *p, size_t n)
+{
+	char *q = call_alloc(call, n + 1);
+	if (n > 0) {
+		memcpy(q, p, n);
+	}
+	q[n] = '\0';
+	return q;
+}
+
 void *
 call_memdup(svc_call *call, const void *p, size_t n)
 {

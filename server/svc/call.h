@@ -48,8 +48,10 @@ void *call_alloc(svc_call *call, size_t n);
 /* Allocates and initialises a message of type desc in the call's arena. */
 void *call_new_message(svc_call *call, const ProtobufCMessageDescriptor *desc);
 
-/* Copies s (or n bytes of p) into the call's arena. */
+/* Copies s (or n bytes of p) into the call's arena; call_strndup copies
+ * n bytes of p and ends them with a NUL. */
 char *call_strdup(svc_call *call, const char *s);
+char *call_strndup(svc_call *call, const char *p, size_t n);
 void *call_memdup(svc_call *call, const void *p, size_t n);
 
 /* printf into the call's arena. */

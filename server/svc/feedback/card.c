@@ -144,6 +144,45 @@ varint_put(uint8_t *out, uint64_t v)
 }
 
 /*
+ * Steps over the field at *p (before end): its tag to *tag, where what
+ * follows the tag starts to *body, and for a varint its value, for a
+ * length-prefixed field its length, to *v; *p then points past the
+ * field. false for bytes that are no field.
+ */
+static bool
+next_field(const uint8_t **p, const uint8_t *end, uint64_t *tag,
+    const uint8_t **body, uint64_t *v)
+{
+	*v = 0;
+	if (!varint(p, end, tag)) {
+		return false;
+	}
+	*body = *p;
+	switch (*tag & 7) {
+	case PROTOBUF_C_WIRE_TYPE_VARINT: return varint(p, end, v);
+	case PROTOBUF_C_WIRE_TYPE_64BIT:
+		if (end - *p < 8) {
+			return false;
+		}
+		*p += 8;
+		return true;
+	case PROTOBUF_C_WIRE_TYPE_32BIT:
+		if (end - *p < 4) {
+			return false;
+		}
+		*p += 4;
+		return true;
+	case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED:
+		if (!varint(p, end, v) || *v > (uint64_t) (end - *p)) {
+			return false;
+		}
+		*p += *v;
+		return true;
+	default: return false; /* groups: never written by this server */
+	}
+}
+
+/*
  * Writes the fields of m that a card keeps from [p, end) to out and
  * returns their length, or FB_CARD_BAD. The output is never longer than
  * the input, and out[i] is written only after in[i] was read, so out may
@@ -156,37 +195,9 @@ filter(const card_msg *m, const uint8_t *p, const uint8_t *end, uint8_t *out)
 
 	while (p < end) {
 		const uint8_t *field = p, *body;
-		uint64_t       tag, len = 0;
+		uint64_t       tag, len;
 
-		if (!varint(&p, end, &tag)) {
-			return FB_CARD_BAD;
-		}
-		body = p;
-		switch (tag & 7) {
-		case PROTOBUF_C_WIRE_TYPE_VARINT:
-			if (!varint(&p, end, &len)) {
-				return FB_CARD_BAD;
-			}
-			break;
-		case PROTOBUF_C_WIRE_TYPE_64BIT:
-			if (end - p < 8) {
-				return FB_CARD_BAD;
-			}
-			p += 8;
-			break;
-		case PROTOBUF_C_WIRE_TYPE_32BIT:
-			if (end - p < 4) {
-				return FB_CARD_BAD;
-			}
-			p += 4;
-			break;
-		case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED:
-			if (!varint(&p, end, &len) || len > (uint64_t) (end - p)) {
-				return FB_CARD_BAD;
-			}
-			p += len;
-			break;
-		default: /* groups: never written by this server */
+		if (!next_field(&p, end, &tag, &body, &len)) {
 			return FB_CARD_BAD;
 		}
 
@@ -236,4 +247,43 @@ fb_card_of(const void *report, size_t len, void *out)
 {
 	const uint8_t *p = report;
 	return filter(&report_msg, p, p + len, out);
+}
+
+bool
+fb_report_glance(const void *report, size_t len, fb_glance *out)
+{
+	const uint8_t *p = report, *end = p + len, *body;
+	uint64_t       tag, v;
+
+	*out = (fb_glance) { .id = "", .title = "" };
+	while (p < end) {
+		if (!next_field(&p, end, &tag, &body, &v)) {
+			return false;
+		}
+		unsigned wire = (unsigned) (tag & 7);
+		uint64_t f    = tag >> 3;
+		bool     str  = f == 1 || f == 3;
+		bool     num  = f == 12 || f == 15 || f == 24;
+		if ((str && wire != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED) ||
+		    (num && wire != PROTOBUF_C_WIRE_TYPE_VARINT)) {
+			return false; /* not what Report declares */
+		}
+		/* Scalars: the last one wins, as in protobuf-c; a varint
+		 * narrows to its field's type the same way. */
+		switch (f) {
+		case 1:
+			out->id     = (const char *) p - v;
+			out->id_len = (size_t) v;
+			break;
+		case 3:
+			out->title     = (const char *) p - v;
+			out->title_len = (size_t) v;
+			break;
+		case 12: out->state = (int32_t) v; break;
+		case 15: out->submitted_at = (int64_t) v; break;
+		case 24: out->supporters = (uint32_t) v; break;
+		default: break;
+		}
+	}
+	return true;
 }

@@ -291,6 +291,22 @@ size_t fb_card_of(const void *report, size_t len, void *out);
  * and returns its length: for sending a card as a packed field. */
 size_t fb_card_prefix(uint8_t out[10], size_t len);
 
+/* A few fields of a stored report, read where they lie in its bytes:
+ * what a nearby suggestion shows, without unpacking the whole report
+ * (its history, description and media are most of it). The strings
+ * point into the bytes and are not NUL-terminated. */
+typedef struct fb_glance {
+	const char *id, *title;
+	size_t      id_len, title_len;
+	int32_t     state;
+	uint32_t    supporters;
+	int64_t     submitted_at;
+} fb_glance;
+
+/* Reads *out from the len bytes of a stored report; false when they are
+ * not a well-formed record (or give a field another type). */
+bool fb_report_glance(const void *report, size_t len, fb_glance *out);
+
 /* Whether card.c has a rule for field number of desc (the unit test
  * checks that every field of the messages it filters has one). */
 bool fb_card_knows(const ProtobufCMessageDescriptor *desc, uint32_t number);

@@ -109,18 +109,24 @@ fb_nearby(svc_call *call, fb_service *svc, store_txn *txn,
 	Hues__V1__NearbyReport **v = call_alloc(call, nhits * sizeof(*v));
 	size_t                   n = 0;
 	for (size_t i = 0; i < nhits; i++) {
-		Hues__V1__Report *r;
-		if (fb_report_load(txn, &svc->t, hits[i].seq, &pa, &r) != HUES_OK) {
+		/* A glance at the stored bytes, not an unpack: a suggestion
+		 * shows five fields of a report. */
+		void     *val;
+		size_t    len;
+		fb_glance g;
+		if (fb_report_bytes(txn, &svc->t, hits[i].seq, &pa, &val, &len) !=
+		        HUES_OK ||
+		    !fb_report_glance(val, len, &g)) {
 			continue;
 		}
 		Hues__V1__NearbyReport *nr =
 		    call_new_message(call, &hues__v1__nearby_report__descriptor);
-		nr->id           = r->id;
-		nr->title        = r->title;
-		nr->state        = r->state;
+		nr->id           = call_strndup(call, g.id, g.id_len);
+		nr->title        = call_strndup(call, g.title, g.title_len);
+		nr->state        = (Hues__V1__ReportState) g.state;
 		nr->distance_m   = hits[i].d;
-		nr->supporters   = r->supporters;
-		nr->submitted_at = r->submitted_at;
+		nr->supporters   = g.supporters;
+		nr->submitted_at = g.submitted_at;
 		v[n++]           = nr;
 	}
 	*out  = v;

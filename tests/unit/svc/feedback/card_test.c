@@ -347,6 +347,65 @@ test_card_of_hostile_bytes(void **state)
 	assert_memory_equal(out, "\x0a\x01R", 3);
 }
 
+/* A glance reads what an unpack reads, for any report. */
+static void
+assert_glance_is_unpack(Hues__V1__Report *r)
+{
+	size_t    n;
+	uint8_t  *rec = pack(r, &n);
+	fb_glance g;
+	assert_true(fb_report_glance(rec, n, &g));
+	Hues__V1__Report *u = hues__v1__report__unpack(NULL, n, rec);
+	assert_non_null(u);
+	assert_int_equal(g.id_len, strlen(u->id));
+	assert_memory_equal(g.id, u->id, g.id_len);
+	assert_int_equal(g.title_len, strlen(u->title));
+	assert_memory_equal(g.title, u->title, g.title_len);
+	assert_int_equal(g.state, u->state);
+	assert_int_equal(g.supporters, u->supporters);
+	assert_int_equal(g.submitted_at, u->submitted_at);
+	hues__v1__report__free_unpacked(u, NULL);
+	free(rec);
+}
+
+static void
+test_report_glance(void **state)
+{
+	fixture *f = *state;
+	assert_glance_is_unpack(full_report(&f->call));
+	assert_glance_is_unpack(
+	    call_new_message(&f->call, &hues__v1__report__descriptor));
+	Hues__V1__Report *r = full_report(&f->call);
+	r->submitted_at     = -5; /* a negative varint, ten bytes */
+	assert_glance_is_unpack(r);
+
+	/* a cut record: most cuts are refused, none reads past the cut */
+	size_t   n;
+	uint8_t *rec = pack(full_report(&f->call), &n);
+	size_t   refused = 0;
+	for (size_t cut = 0; cut < n; cut++) {
+		uint8_t  *in = malloc(cut > 0 ? cut : 1);
+		fb_glance g;
+		memcpy(in, rec, cut);
+		refused += !fb_report_glance(in, cut, &g);
+		free(in);
+	}
+	assert_true(refused > n / 2);
+	free(rec);
+
+	/* a field of another type than Report's: title (3) as a varint,
+	 * state (12) as bytes */
+	static const uint8_t title_varint[] = { 0x18, 0x05 };
+	static const uint8_t state_bytes[]  = { 0x62, 0x01, 'x' };
+	fb_glance            g;
+	assert_false(fb_report_glance(title_varint, sizeof(title_varint), &g));
+	assert_false(fb_report_glance(state_bytes, sizeof(state_bytes), &g));
+	/* the last of a repeated scalar wins, as in an unpack */
+	static const uint8_t twice[] = { 0x60, 0x01, 0x60, 0x03 };
+	assert_true(fb_report_glance(twice, sizeof(twice), &g));
+	assert_int_equal(g.state, 3);
+}
+
 int
 main(void)
 {
@@ -356,6 +415,7 @@ main(void)
 		cmocka_unit_test(test_card_rules_cover_every_field),
 		cmocka_unit_test(test_card_of_truncated_records),
 		cmocka_unit_test(test_card_of_hostile_bytes),
+		cmocka_unit_test(test_report_glance),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
