@@ -519,11 +519,12 @@ fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
 	    (rv = put_key(txn, t->time, &k, tv, tvn)) != HUES_OK) {
 		return rv;
 	}
-	key_geo(&k, &s);
-	if (s.published && ((rv = put_key(txn, t->geo, &k, sv, sn)) != HUES_OK ||
-	                       (rv = put_card(txn, t, &k, pb, n, scratch)) !=
-	                           HUES_OK)) {
-		return rv;
+	if (s.published) { /* a geohash costs: only when indexed */
+		key_geo(&k, &s);
+		if ((rv = put_key(txn, t->geo, &k, sv, sn)) != HUES_OK ||
+		    (rv = put_card(txn, t, &k, pb, n, scratch)) != HUES_OK) {
+			return rv;
+		}
 	}
 	key_month(&k, &s);
 	if ((rv = put_key(txn, t->month, &k, sv, sn)) != HUES_OK) {
