@@ -1,7 +1,8 @@
 /*
  * message.c - a request message of calls, from its bytes to its reply.
- * Every handler of the message runs first, then the writes they deferred
- * are awaited together, so the calls of a batch share a group commit.
+ * Every handler of the message runs first, then the work they left for
+ * the meantime, then the writes they deferred are awaited together, so
+ * the calls of a batch share a group commit.
  * rpc_dispatch() waits on the worker; rpc_dispatch_park() lets the
  * message leave its worker with its memory until the writes commit, so
  * workers never sit in fsync and the writes of many messages meet in one
@@ -89,6 +90,11 @@ start_message(const rpc_dispatcher *d, rpc_worker *w, const uint8_t *data,
 		if (wr != NULL) {
 			(*writes)[(*nwrites)++] = wr;
 		}
+	}
+	/* Every write is queued: what the replies need besides runs while
+	 * they commit (svc/write.h). */
+	for (size_t i = 0; i < n; i++) {
+		call_run_meanwhile(&p->runs[i].call);
 	}
 	if (*nwrites > 0 && store_reading()) {
 		/* A handler left a read open: waiting could deadlock with map

@@ -49,6 +49,8 @@ struct svc_call {
 	void *write_done_arg;
 	int (*after)(svc_call *call, int code, void *arg);
 	void *after_arg;
+	void (*meanwhile)(svc_call *call, void *arg);
+	void *meanwhile_arg;
 };
 
 /* Resets the outcome part and sets the fixed part of a call. */

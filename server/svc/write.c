@@ -51,6 +51,23 @@ call_defer_write(svc_call *call, store *st, svc_write_fn fn, void *arg,
 	return HUES_OK;
 }
 
+void
+call_meanwhile(svc_call *call, svc_meanwhile_fn fn, void *arg)
+{
+	call->meanwhile     = fn;
+	call->meanwhile_arg = arg;
+}
+
+void
+call_run_meanwhile(svc_call *call)
+{
+	if (call->meanwhile != NULL) {
+		svc_meanwhile_fn fn = call->meanwhile;
+		call->meanwhile     = NULL;
+		fn(call, call->meanwhile_arg);
+	}
+}
+
 store_write_req *
 call_pending_write(const svc_call *call)
 {

@@ -45,7 +45,24 @@ typedef int (*svc_after_fn)(svc_call *call, int code, void *arg);
 int call_defer_write(svc_call *call, store *st, svc_write_fn fn, void *arg,
     svc_after_fn after);
 
+/*
+ * Work the reply needs but the write does not: fn(call, arg) runs on the
+ * worker after every call of the message has deferred its write, while
+ * the writes commit, instead of in the handler before them. The writes
+ * of a batch then reach the writer together, and the work is hidden in
+ * the commit's wait (SubmitReport's nearby suggestions). fn may read
+ * the store, ending its reads before it returns, and fill the response;
+ * it cannot fail the call, whose write is queued and will commit. Only
+ * after call_defer_write() succeeded; at most one per call.
+ */
+typedef void (*svc_meanwhile_fn)(svc_call *call, void *arg);
+void call_meanwhile(svc_call *call, svc_meanwhile_fn fn, void *arg);
+
 /* ----- for the dispatcher (server/rpc) -------------------------------- */
+
+/* Runs the call's meanwhile work, if it has some (after every handler of
+ * the message returned, before the writes are waited for). */
+void call_run_meanwhile(svc_call *call);
 
 /* The call's deferred write, submitted to the store; NULL if none. */
 store_write_req *call_pending_write(const svc_call *call);

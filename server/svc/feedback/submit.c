@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/hash.h"
+#include "core/log.h"
 #include "svc/authz.h"
 #include "svc/feedback/convert.h"
 #include "svc/feedback/fb.h"
@@ -29,6 +30,7 @@ typedef struct submit_job {
 	const char       *key;  /* idempotency key, "" when none */
 	arena             wa;
 	Hues__V1__SubmitReportResponse *resp;
+	feedback_point                  point; /* for the suggestions */
 	/* Results. */
 	uint64_t replay_seq; /* 0 unless the key was known */
 	void    *out;
@@ -319,6 +321,29 @@ input_of(svc_call *call, const Hues__V1__SubmitReportRequest *req,
 static int
 finish(svc_call *call, int code, void *arg);
 
+/* The report's suggestions, once its write is queued: open reports of
+ * its category nearby, itself left out (it may have committed since).
+ * A failed search gives none; the report is saved all the same. */
+static void
+suggest(svc_call *call, void *arg)
+{
+	submit_job *j = arg;
+	store_txn  *txn;
+	int         rv;
+
+	if ((rv = fb_read_begin(j->svc, call, &txn)) == HUES_OK) {
+		rv = fb_nearby(call, j->svc, txn, j->rep->category, j->point, j->seq,
+		    &j->resp->nearby, &j->resp->n_nearby);
+		fb_read_end(j->svc);
+	}
+	if (rv != HUES_OK) {
+		j->resp->nearby   = NULL;
+		j->resp->n_nearby = 0;
+		LOG_WARN(call_request_id(call), "no suggestions for %s: %s",
+		    j->rep->id, hues_status_name(rv));
+	}
+}
+
 int
 fb_submit_report(svc_call *call, const void *reqp, void *respp)
 {
@@ -425,23 +450,17 @@ fb_submit_report(svc_call *call, const void *reqp, void *respp)
 	r->n_history       = 1;
 	j->rep             = r;
 
-	/* Suggestions first, with a read that ends before the write. */
-	store_txn *txn;
-	if ((rv = fb_read_begin(svc, call, &txn)) != HUES_OK) {
-		return rv;
-	}
-	rv = fb_nearby(call, svc, txn, r->category, in.point, 0, &resp->nearby,
-	    &resp->n_nearby);
-	fb_read_end(svc);
-	if (rv != HUES_OK) {
-		return call_fail(call, HUES_INTERNAL, "nearby search failed");
-	}
 	arena_init(&j->wa, 8192);
-	rv = call_defer_write(call, svc->st, submit_fn, j, finish);
+	j->point = in.point;
+	rv       = call_defer_write(call, svc->st, submit_fn, j, finish);
 	if (rv != HUES_OK) {
 		arena_fini(&j->wa);
 		return rv;
 	}
+	/* The suggestions while the write commits, not before it: the
+	 * writes of a message's calls then meet in one commit. suggest()
+	 * only reads what submit_fn reads, on the writer, meanwhile. */
+	call_meanwhile(call, suggest, j);
 	resp->id             = id;
 	resp->state          = r->state;
 	resp->acknowledge_by = r->acknowledge_by;

@@ -435,6 +435,49 @@ h_abort(svc_call *call, const void *reqp, void *respp)
 	return defer_kv(call, reqp, respp, 0, HUES_FAILED_PRECONDITION, NULL);
 }
 
+/* Later: a put whose answer is made by its meanwhile work, which notes
+ * how many Later handlers had run by then (all of the message's, if the
+ * dispatcher runs the meanwhile work after every handler). */
+typedef struct later {
+	kv_write w;
+	int      seen;
+} later;
+
+static void
+later_meanwhile(svc_call *call, void *arg)
+{
+	later *l = arg;
+	(void) call;
+	l->seen  = runs.later;
+}
+
+static int
+later_after(svc_call *call, int code, void *arg)
+{
+	later *l = arg;
+	if (code != HUES_OK) {
+		return call_fail(call, code, "put failed");
+	}
+	return set_payload(call, l->w.resp,
+	    call_printf(call, "later %.*s after %d", (int) l->w.key.len,
+	        (const char *) l->w.key.data, l->seen));
+}
+
+static int
+h_later(svc_call *call, const void *reqp, void *respp)
+{
+	const Hues__V1__EchoRequest *req = reqp;
+	fixture                     *f   = call_state(call);
+	later                       *l   = call_alloc(call, sizeof(*l));
+	*l = (later) {{f->kv, req->payload, 0, HUES_OK, respp}, -1};
+	runs.later++;
+	int rc = call_defer_write(call, f->st, kv_fn, &l->w, later_after);
+	if (rc == HUES_OK) {
+		call_meanwhile(call, later_meanwhile, l);
+	}
+	return rc;
+}
+
 #define KV(m)                                            \
 	.name     = "/test.v1.Store/" m,                 \
 	.request  = &hues__v1__echo_request__descriptor, \
@@ -443,6 +486,7 @@ static const svc_method store_methods[] = {
     {KV("Put"), .handler = h_put},
     {KV("Insert"), .handler = h_insert},
     {KV("Abort"), .handler = h_abort},
+    {KV("Later"), .handler = h_later},
 };
 
 static int

@@ -38,7 +38,7 @@
 
 /* How often each handler (and the authenticator) ran in this test. */
 typedef struct counters {
-	int echo, count, reject, secret, fail, auth_calls;
+	int echo, count, reject, secret, fail, auth_calls, later;
 } counters;
 
 extern counters runs;
@@ -118,6 +118,9 @@ Hues__V1__Reply *decode_reply(const uint8_t *data, size_t len);
  *   Insert  puts unless the key exists, no after hook (so an existing
  *           key is ALREADY_EXISTS "the write failed: ALREADY_EXISTS")
  *   Abort   puts, then fails with FAILED_PRECONDITION: nothing is written
+ *   Later   puts, and leaves meanwhile work (call_meanwhile) that notes
+ *           how many Later handlers had run (runs.later); its after hook
+ *           answers "later <key> after <that number>"
  */
 typedef struct park_log {
 	pthread_mutex_t mtx;

@@ -304,6 +304,50 @@ test_dispatch_park_batch_matches_blocking(void **state)
 	free(req);
 }
 
+/* The meanwhile work of a message's calls runs after all its handlers
+ * (so their writes were all queued first), once each, parked or not. */
+static void
+test_dispatch_meanwhile_after_every_handler(void **state)
+{
+	fixture   *f    = *state;
+	const spec s[3] = {
+	    {.method = "/test.v1.Store/Later", .call_id = 1,
+	        PAYLOAD("\x0a\x02m1"), MD("x-request-id", "m-1")},
+	    {.method = ECHO, .call_id = 2, PAYLOAD("\x0a\x02hi"),
+	        MD("x-request-id", "m-2")},
+	    {.method = "/test.v1.Store/Later", .call_id = 3,
+	        PAYLOAD("\x0a\x02m2"), MD("x-request-id", "m-3")},
+	};
+	size_t   len;
+	uint8_t *req = encode_request(s, 3, true, &len);
+
+	bytes            b = blocking_reply(f, req, len);
+	Hues__V1__Reply *r = decode_reply(b.data, b.len);
+	assert_int_equal(r->n_batch, 3);
+	assert_echo(&r->batch[0]->payload, "later m1 after 2");
+	assert_echo(&r->batch[1]->payload, "hi");
+	assert_echo(&r->batch[2]->payload, "later m2 after 2");
+	hues__v1__reply__free_unpacked(r, NULL);
+	free(b.data);
+	assert_true(kv_has(f, "m1") && kv_has(f, "m2"));
+
+	/* Parked, with the writes held: the work still ran before. */
+	runs.later = 0;
+	store_pause(f->st);
+	rpc_parked *p = park(f, &f->w, req, len, NULL);
+	rpc_worker_reset(&f->w);
+	store_resume(f->st);
+	wait_ready(1);
+	b = resume(f, p);
+	r = decode_reply(b.data, b.len);
+	assert_echo(&r->batch[0]->payload, "later m1 after 2");
+	assert_echo(&r->batch[2]->payload, "later m2 after 2");
+	hues__v1__reply__free_unpacked(r, NULL);
+	free(b.data);
+	assert_int_equal(runs.later, 2);
+	free(req);
+}
+
 static void
 test_dispatch_park_without_writes_answers_at_once(void **state)
 {
@@ -634,6 +678,7 @@ main(void)
 	    T(test_dispatch_park_ready_on_writer_thread),
 	    T(test_dispatch_park_ready_inline_when_writes_done_first),
 	    T(test_dispatch_park_batch_matches_blocking),
+	    T(test_dispatch_meanwhile_after_every_handler),
 	    T(test_dispatch_park_without_writes_answers_at_once),
 	    T(test_dispatch_parked_writes_failed_by_store_stop),
 	    T(test_dispatch_parked_arena_survives_worker_reset),
