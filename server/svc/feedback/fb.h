@@ -183,12 +183,14 @@ int fb_scan_failed(svc_call *call, int err, const char *what, uint64_t seq);
  * described (NULL for a new report) to what r describes now. A new
  * report's fb_time entry gets the owner tail of its reporter and key
  * (NULL: none); a changed one keeps the tail it has. On the
- * writer thread, in the request's transaction. scratch holds the packed
- * record: *packed and *packed_len point at it afterwards.
+ * writer thread, in the request's transaction. pre, when not NULL, is r
+ * packed already (by a handler, off the writer thread); else scratch
+ * holds the packed record. *packed and *packed_len point at it after.
  */
 int fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
-    const Hues__V1__Report *r, const fb_summary *old, const char *key,
-    arena *scratch, void **packed, size_t *packed_len);
+    const Hues__V1__Report *r, const ProtobufCBinaryData *pre,
+    const fb_summary *old, const char *key, arena *scratch, void **packed,
+    size_t *packed_len);
 
 /* Appends the outbox events of step for report r (writer thread). */
 int fb_outbox_emit(store_txn *txn, fb_service *svc,

@@ -202,7 +202,7 @@ job_fn(store_txn *txn, void *arg)
 	 * (docs/feedback.md, "Views"). */
 	j->rep->published  = fb_state_published(j->rep->state);
 	j->rep->updated_at = j->now;
-	rv = fb_report_save(txn, j->svc, j->seq, j->rep, &old, NULL, &j->wa,
+	rv = fb_report_save(txn, j->svc, j->seq, j->rep, NULL, &old, NULL, &j->wa,
 	    &j->out, &j->out_len);
 	if (rv == HUES_OK && j->has_step) {
 		rv = fb_outbox_emit(txn, j->svc, j->rep, &j->step, j->note, j->now);

@@ -484,8 +484,9 @@ fb_pending_load(fb_service *svc)
 
 int
 fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
-    const Hues__V1__Report *r, const fb_summary *old, const char *key,
-    arena *scratch, void **packed, size_t *packed_len)
+    const Hues__V1__Report *r, const ProtobufCBinaryData *pre,
+    const fb_summary *old, const char *key, arena *scratch, void **packed,
+    size_t *packed_len)
 {
 	const fb_tables *t = &svc->t;
 	fb_summary       s;
@@ -494,14 +495,21 @@ fb_report_save(store_txn *txn, const fb_service *svc, uint64_t seq,
 	uint8_t          tv[FB_SUMMARY_MAX + FB_OWNER_MAX];
 	size_t           tvn;
 	store_key        k;
-	size_t           n  = hues__v1__report__get_packed_size(r);
-	uint8_t         *pb = arena_alloc(scratch, n > 0 ? n : 1);
+	size_t           n;
+	uint8_t         *pb;
 	int              rv;
 
-	if (pb == NULL) {
-		return HUES_RESOURCE_EXHAUSTED;
+	if (pre != NULL) {
+		pb = pre->data;
+		n  = pre->len;
+	} else {
+		n  = hues__v1__report__get_packed_size(r);
+		pb = arena_alloc(scratch, n > 0 ? n : 1);
+		if (pb == NULL) {
+			return HUES_RESOURCE_EXHAUSTED;
+		}
+		hues__v1__report__pack(r, pb);
 	}
-	hues__v1__report__pack(r, pb);
 	fb_summary_of(r, seq, &s);
 	size_t sn = fb_summary_encode(&s, sv);
 

@@ -30,7 +30,8 @@ typedef struct submit_job {
 	const char       *key;  /* idempotency key, "" when none */
 	arena             wa;
 	Hues__V1__SubmitReportResponse *resp;
-	feedback_point                  point; /* for the suggestions */
+	feedback_point                  point;  /* for the suggestions */
+	ProtobufCBinaryData             packed; /* rep, packed by the handler */
 	/* Results. */
 	uint64_t replay_seq; /* 0 unless the key was known */
 	void    *out;
@@ -227,7 +228,8 @@ submit_fn(store_txn *txn, void *arg)
 			return HUES_OK; /* the first call's report stands */
 		}
 	}
-	rv = fb_report_save(txn, j->svc, j->seq, j->rep, NULL, j->key, &j->wa,
+	rv = fb_report_save(txn, j->svc, j->seq, j->rep, &j->packed, NULL, j->key,
+	    &j->wa,
 	    &j->out, &j->out_len);
 	if (rv == HUES_OK) {
 		rv = fb_outbox_emit(txn, j->svc, j->rep, &j->step, "", j->rep->submitted_at);
@@ -450,6 +452,10 @@ fb_submit_report(svc_call *call, const void *reqp, void *respp)
 	r->n_history       = 1;
 	j->rep             = r;
 
+	/* Packed here, not on the writer thread every write waits for. */
+	j->packed.len  = hues__v1__report__get_packed_size(r);
+	j->packed.data = call_alloc(call, j->packed.len > 0 ? j->packed.len : 1);
+	hues__v1__report__pack(r, j->packed.data);
 	arena_init(&j->wa, 8192);
 	j->point = in.point;
 	rv       = call_defer_write(call, svc->st, submit_fn, j, finish);
