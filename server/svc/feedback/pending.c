@@ -12,13 +12,13 @@
  * queue (fb_queue under agency ""), which holds the same reports.
  *
  * Entries are grouped by the cell of their 7-character geohash (about
- * 150 m) and their category: a search, always for one category, reads
- * only its own entries, not those of the catalog's tens of others. A
- * search at 7 characters reads one group per cell, one at 6 the 32
- * groups inside it. An entry outside the circle's bounding box is passed
- * over before the distance (three trigonometric calls) is worked out:
- * the cells of a cover hold about three times the circle's area.
- * Categories are interned as 16-bit numbers.
+ * 150 m); a search at 7 characters reads one group per cell, one at 6
+ * reads the 32 groups inside it. Categories are interned: a catalog has
+ * tens of them, and an entry keeps a 16-bit number instead of a string.
+ * Groups by cell and category were tried: at the benchmark's density
+ * the table grew twentyfold, out of the caches, and a search took longer
+ * (docs/performance.md). An entry outside the circle's bounding box is
+ * passed over before the distance (three trigonometric calls).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +30,7 @@
 typedef struct entry {
 	uint64_t seq;
 	double   lat, lon;
+	uint16_t cat;
 	char     gh[FB_GEO_KEY_LEN];
 } entry;
 
@@ -37,10 +38,7 @@ typedef struct group {
 	uint64_t cell; /* CELL_LEN characters, 0 = a free slot */
 	entry   *v;
 	uint32_t n, cap;
-	uint16_t cat;
 } group;
-
-static const char base32[] = "0123456789bcdefghjkmnpqrstuvwxyz";
 
 struct fb_pending {
 	pthread_rwlock_t lock;
@@ -50,6 +48,8 @@ struct fb_pending {
 	size_t           ncats, cap_cats;
 	size_t           count;
 };
+
+static const char base32[] = "0123456789bcdefghjkmnpqrstuvwxyz";
 
 int
 fb_pending_create(fb_pending **out)
@@ -104,25 +104,18 @@ cell_of(const char *gh)
 }
 
 static size_t
-slot_of(uint64_t cell, uint16_t cat, size_t nslots)
+slot_of(uint64_t cell, size_t nslots)
 {
-	/* A cell has 56 bits (7 ASCII characters): the category above. The
-	 * slot is taken from the low bits, so they must depend on every bit
-	 * of the input (splitmix64's finaliser; a plain multiply leaves bits
-	 * below 56 blind to the category, and one cell's groups in a row). */
-	uint64_t h = cell ^ ((uint64_t) cat << 56);
-	h          = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-	h          = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-	return (size_t) (h ^ (h >> 31)) & (nslots - 1);
+	cell *= 0x9e3779b97f4a7c15ull; /* Fibonacci hashing */
+	return (size_t) (cell >> 32) & (nslots - 1);
 }
 
-/* The group of cell and category cat, or NULL. Lock held. */
+/* The group of cell, or NULL. Lock held. */
 static group *
-find(fb_pending *p, uint64_t cell, uint16_t cat)
+find(fb_pending *p, uint64_t cell)
 {
-	for (size_t i = slot_of(cell, cat, p->nslots);;
-	     i = (i + 1) & (p->nslots - 1)) {
-		if (p->g[i].cell == cell && p->g[i].cat == cat) {
+	for (size_t i = slot_of(cell, p->nslots);; i = (i + 1) & (p->nslots - 1)) {
+		if (p->g[i].cell == cell) {
 			return &p->g[i];
 		}
 		if (p->g[i].cell == 0) {
@@ -143,7 +136,7 @@ grow(fb_pending *p)
 	}
 	for (size_t i = 0; i < p->nslots; i++) {
 		if (p->g[i].cell != 0) {
-			size_t j = slot_of(p->g[i].cell, p->g[i].cat, n);
+			size_t j = slot_of(p->g[i].cell, n);
 			while (ng[j].cell != 0) {
 				j = (j + 1) & (n - 1);
 			}
@@ -157,21 +150,20 @@ grow(fb_pending *p)
 }
 
 static group *
-find_or_add(fb_pending *p, uint64_t cell, uint16_t cat)
+find_or_add(fb_pending *p, uint64_t cell)
 {
-	group *g = find(p, cell, cat);
+	group *g = find(p, cell);
 	if (g != NULL) {
 		return g;
 	}
 	if ((p->nused + 1) * 2 > p->nslots && grow(p) != HUES_OK) {
 		return NULL;
 	}
-	size_t i = slot_of(cell, cat, p->nslots);
+	size_t i = slot_of(cell, p->nslots);
 	while (p->g[i].cell != 0) {
 		i = (i + 1) & (p->nslots - 1);
 	}
 	p->g[i].cell = cell;
-	p->g[i].cat  = cat;
 	p->nused++;
 	return &p->g[i];
 }
@@ -208,13 +200,11 @@ cat_of(fb_pending *p, const char *c, size_t len, bool add)
 	return (int) p->ncats - 1;
 }
 
-/* Removes report seq from the group of gh and category c (len bytes), if
- * there. Lock held. */
+/* Removes report seq from the group of gh, if there. Lock held. */
 static void
-drop(fb_pending *p, const char *gh, const char *c, size_t len, uint64_t seq)
+drop(fb_pending *p, const char *gh, uint64_t seq)
 {
-	int    cat = cat_of(p, c, len, false);
-	group *g   = cat >= 0 ? find(p, cell_of(gh), (uint16_t) cat) : NULL;
+	group *g = find(p, cell_of(gh));
 	if (g == NULL) {
 		return;
 	}
@@ -238,15 +228,13 @@ fb_pending_update(fb_pending *p, const fb_summary *old, const fb_summary *s)
 	if (old != NULL) {
 		/* Where it was, if it was in: a new report is not. */
 		fb_geohash(old->lat, old->lon, ogh);
-		drop(p, ogh, old->category != NULL ? old->category : "",
-		    old->category != NULL ? old->category_len : 0, old->seq);
+		drop(p, ogh, old->seq);
 	}
 	if (fb_state_waits_for_centre(s->state)) {
+		group *g   = find_or_add(p, cell_of(gh));
 		int    cat = cat_of(p, s->category != NULL ? s->category : "",
 		       s->category != NULL ? s->category_len : 0, true);
-		group *g =
-		    cat >= 0 ? find_or_add(p, cell_of(gh), (uint16_t) cat) : NULL;
-		if (g == NULL) {
+		if (g == NULL || cat < 0) {
 			rv = HUES_RESOURCE_EXHAUSTED;
 		} else if (g->n == g->cap) {
 			uint32_t n  = g->cap ? g->cap * 2 : 4;
@@ -263,6 +251,7 @@ fb_pending_update(fb_pending *p, const fb_summary *old, const fb_summary *s)
 			e->seq   = s->seq;
 			e->lat   = s->lat;
 			e->lon   = s->lon;
+			e->cat   = (uint16_t) cat;
 			memcpy(e->gh, gh, FB_GEO_KEY_LEN);
 			p->count++;
 		}
@@ -294,16 +283,16 @@ box_of(feedback_point pt, double radius_m)
 	return nb;
 }
 
-/* Offers the entries of g in the cell prefix (len characters) and in box
- * to hits. */
+/* Offers the entries of g of category cat, in the cell prefix (len
+ * characters) and in box, to hits. */
 static void
-near_group(const group *g, const char *prefix, size_t len,
+near_group(const group *g, const char *prefix, size_t len, int cat,
     const near_box *box, uint64_t exclude, fb_hit *hits, size_t *nhits,
     size_t want)
 {
 	for (uint32_t i = 0; i < g->n; i++) {
 		const entry *e = &g->v[i];
-		if (e->seq == exclude || e->lat < box->south ||
+		if (e->cat != cat || e->seq == exclude || e->lat < box->south ||
 		    e->lat > box->north || e->lon < box->west ||
 		    e->lon > box->east || memcmp(e->gh, prefix, len) != 0) {
 			continue;
@@ -338,15 +327,16 @@ fb_pending_near(fb_pending *p, const feedback_cell *cells, size_t ncells,
 		const char *h = cells[i].hash;
 		/* Cells come nearest first: none after this one can hold a
 		 * report nearer than the farthest kept. */
-		if (*nhits == want && cells[i].min_distance_m > hits[want - 1].d) {
+		if (*nhits == want &&
+		    cells[i].min_distance_m > hits[want - 1].d) {
 			break;
 		}
-		size_t len = strlen(h);
+		size_t      len = strlen(h);
 		if (len >= CELL_LEN) {
-			const group *g = find(p, cell_of(h), (uint16_t) cat);
+			const group *g = find(p, cell_of(h));
 			if (g != NULL) {
 				near_group(g, h, len > FB_GEO_KEY_LEN ? FB_GEO_KEY_LEN : len,
-				    &box, exclude, hits, nhits, want);
+				    cat, &box, exclude, hits, nhits, want);
 			}
 		} else if (len == CELL_LEN - 1) {
 			char c[CELL_LEN + 1];
@@ -354,19 +344,18 @@ fb_pending_near(fb_pending *p, const feedback_cell *cells, size_t ncells,
 			c[CELL_LEN] = '\0';
 			for (size_t k = 0; k < 32; k++) {
 				c[CELL_LEN - 1] = base32[k];
-				const group *g  = find(p, cell_of(c), (uint16_t) cat);
+				const group *g  = find(p, cell_of(c));
 				if (g != NULL) {
-					near_group(
-					    g, c, CELL_LEN, &box, exclude, hits, nhits, want);
+					near_group(g, c, CELL_LEN, cat, &box, exclude, hits,
+					    nhits, want);
 				}
 			}
 		} else {
-			/* Wider cells than the nearby search uses: every group of
-			 * the category. */
+			/* Wider cells than the nearby search uses: every group. */
 			for (size_t k = 0; k < p->nslots; k++) {
-				if (p->g[k].cell != 0 && p->g[k].cat == cat) {
-					near_group(
-					    &p->g[k], h, len, &box, exclude, hits, nhits, want);
+				if (p->g[k].cell != 0) {
+					near_group(&p->g[k], h, len, cat, &box, exclude,
+					    hits, nhits, want);
 				}
 			}
 		}
