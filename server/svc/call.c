@@ -67,6 +67,29 @@ call_strndup(svc_call *call, const char *p, size_t n)
 	return q;
 }
 
+char *
+call_join(svc_call *call, char sep, const char *const *parts, size_t n)
+{
+	size_t len[8], total = n;
+	if (n > 8) {
+		abort(); /* a programmer error: keys have a few parts */
+	}
+	for (size_t i = 0; i < n; i++) {
+		len[i] = strlen(parts[i]);
+		total += len[i];
+	}
+	char *out = call_alloc(call, total > 0 ? total : 1), *o = out;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0) {
+			*o++ = sep;
+		}
+		memcpy(o, parts[i], len[i]);
+		o += len[i];
+	}
+	*o = '\0';
+	return out;
+}
+
 void *
 call_memdup(svc_call *call, const void *p, size_t n)
 {

@@ -54,6 +54,10 @@ char *call_strdup(svc_call *call, const char *s);
 char *call_strndup(svc_call *call, const char *p, size_t n);
 void *call_memdup(svc_call *call, const void *p, size_t n);
 
+/* The n strings of parts joined by sep, in the call's arena: a key built
+ * on every call, without printf's cost. */
+char *call_join(svc_call *call, char sep, const char *const *parts, size_t n);
+
 /* printf into the call's arena. */
 char *call_printf(svc_call *call, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

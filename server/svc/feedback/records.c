@@ -13,7 +13,13 @@
 void
 fb_id_format(uint64_t seq, char out[FB_ID_LEN + 1])
 {
-	snprintf(out, FB_ID_LEN + 1, "R%010" PRIu64, seq % 10000000000u);
+	/* "R%010" PRIu64 of seq mod 10^10, without printf. */
+	uint64_t v = seq % 10000000000u;
+	out[0]     = 'R';
+	for (int i = FB_ID_LEN - 1; i >= 1; i--, v /= 10) {
+		out[i] = (char) ('0' + v % 10);
+	}
+	out[FB_ID_LEN] = '\0';
 }
 
 bool
