@@ -42,10 +42,10 @@ typedef struct rpc_dispatcher {
 	rpc_idem           *idem; /* NULL: idempotency keys are not honoured */
 	rpc_ratelimit      *ratelimit; /* write calls per caller; NULL: none */
 	/* For rpc_dispatch_park: called once per parked message when its
-	 * last write completed, on the store's writer thread (or on the
+	 * last write completed, on the store's completer thread (or on the
 	 * worker, if every write completed before the worker was done with
-	 * the message). Must not block: it hands the message to a worker,
-	 * which calls rpc_dispatch_resume(). */
+	 * the message). It may call rpc_dispatch_resume() there, or hand
+	 * the message to a thread that does; it must not wait for writes. */
 	void (*ready)(void *arg, rpc_parked *p);
 	/* Called on the worker when a message parks, before it can become
 	 * ready (so that its owner counts it first). */

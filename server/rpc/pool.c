@@ -58,6 +58,8 @@ wake_one(rpc_pool *pool)
 	}
 }
 
+static void parked_done(rpc_pool *pool);
+
 static void *
 worker_main(void *argp)
 {
@@ -101,13 +103,7 @@ worker_main(void *argp)
 
 			pthread_mutex_lock(&pool->mtx);
 			pool->running--;
-			pool->parked--;
-			if (pool->running + pool->count + pool->parked == 0) {
-				pthread_cond_broadcast(&pool->idle_cv);
-			}
-			if (pool->stopping && pool->parked == 0) {
-				pthread_cond_broadcast(&pool->work_cv);
-			}
+			parked_done(pool);
 			continue;
 		}
 		if (pool->count == 0) {
@@ -233,6 +229,27 @@ rpc_pool_resume(rpc_pool *pool, rpc_pool_item *item)
 	}
 	pool->resume_tail = item;
 	wake_one(pool);
+	pthread_mutex_unlock(&pool->mtx);
+}
+
+/* Under mtx: a parked job is done; wakes whoever waits for that. */
+static void
+parked_done(rpc_pool *pool)
+{
+	pool->parked--;
+	if (pool->running + pool->count + pool->parked == 0) {
+		pthread_cond_broadcast(&pool->idle_cv);
+	}
+	if (pool->stopping && pool->parked == 0) {
+		pthread_cond_broadcast(&pool->work_cv);
+	}
+}
+
+void
+rpc_pool_unpark(rpc_pool *pool)
+{
+	pthread_mutex_lock(&pool->mtx);
+	parked_done(pool);
 	pthread_mutex_unlock(&pool->mtx);
 }
 

@@ -55,7 +55,7 @@ int rpc_pool_submit(rpc_pool *pool, void *job);
  * From a running job (its worker's thread): the job leaves its worker
  * without being finished; it still counts as pending (for
  * rpc_pool_wait_idle and destroy) until it was given back with
- * rpc_pool_resume() and opts.resume has run.
+ * rpc_pool_resume() and opts.resume has run, or rpc_pool_unpark().
  */
 void rpc_pool_park(rpc_pool *pool);
 
@@ -65,6 +65,13 @@ void rpc_pool_park(rpc_pool *pool);
  * the pool's lock briefly), so a store callback may call it. Any thread.
  */
 void rpc_pool_resume(rpc_pool *pool, rpc_pool_item *item);
+
+/*
+ * A parked job that the caller finished itself, instead of giving it back:
+ * it stops counting as pending (rpc_pool_wait_idle, destroy). Never blocks
+ * on work. Any thread.
+ */
+void rpc_pool_unpark(rpc_pool *pool);
 
 /* Jobs queued, running or parked right now. Any thread. */
 size_t rpc_pool_pending(rpc_pool *pool);

@@ -395,9 +395,11 @@ typedef int (*store_write_fn)(store_txn *txn, void *arg);
  */
 int store_write(store *st, store_write_fn fn, void *arg);
 
-/* Runs on the writer thread when req is complete: result is its code. It
- * must not block (it delays every later write). It may free or resubmit
- * req: the store no longer touches it. */
+/* Runs on the store's completer thread (the writer's, if the completer
+ * could not take the batch) when req is complete: result is its code. It
+ * must not wait for writes (store_write_wait refuses there); its time
+ * delays the completion of later writes, not their commits. It may free
+ * or resubmit req: the store no longer touches it. */
 typedef void (*store_done_fn)(store_write_req *req, int result, void *arg);
 
 /*
@@ -419,7 +421,7 @@ void store_write_req_set(store_write_req *req, store_write_fn fn, void *arg,
 /*
  * Queues req for the writer and returns at once. HUES_OK: req completes
  * exactly once, after its batch's commit returned: its done callback runs
- * on the writer thread, or store_write_wait returns. On error the request
+ * (see store_done_fn), or store_write_wait returns. On error the request
  * is not queued and never completes: HUES_UNAVAILABLE (stopped),
  * HUES_FAILED_PRECONDITION (req is still queued, or has no fn). Any
  * thread, including from a done callback.

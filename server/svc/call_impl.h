@@ -43,8 +43,8 @@ struct svc_call {
 	/* A write deferred to the store's group commit (svc/write.h). */
 	struct store_write_req *write;
 	/* Set by a dispatcher that does not wait for writes on its worker:
-	 * called on the store's writer thread when the write completes, and
-	 * must not block. NULL: the dispatcher waits (store_write_wait). */
+	 * called on the store's completer thread when the write completes
+	 * (store_done_fn). NULL: the dispatcher waits (store_write_wait). */
 	void (*write_done)(void *arg);
 	void *write_done_arg;
 	int (*after)(svc_call *call, int code, void *arg);

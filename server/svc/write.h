@@ -27,9 +27,11 @@
 typedef int (*svc_write_fn)(store_txn *txn, void *arg);
 
 /*
- * Runs on the worker once the write is durable (code HUES_OK) or failed.
- * It may fill the response from what fn left in arg, or record a failure
- * with call_fail() and friends. Returns the call's status.
+ * Runs once the write is durable (code HUES_OK) or failed, when the reply
+ * is made: on the store's completer thread under the server, on the
+ * worker under rpc_dispatch(). It may fill the response from what fn left
+ * in arg, read the store, or record a failure with call_fail() and
+ * friends; it must not wait for a write. Returns the call's status.
  */
 typedef int (*svc_after_fn)(svc_call *call, int code, void *arg);
 

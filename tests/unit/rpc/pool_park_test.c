@@ -90,6 +90,29 @@ test_pool_parked_job_is_pending_until_resumed(void **state)
 	rpc_pool_destroy(p);
 }
 
+/* A parked job its owner finished itself (rpc_pool_unpark, as the
+ * server does on the store's completer thread) stops being pending, and
+ * no resume runs for it. */
+static void
+test_pool_unpark_ends_a_parked_job(void **state)
+{
+	(void) state;
+	rpc_pool *p      = make_pool(1, 4);
+	job      *parked = &jobs[0];
+	*parked          = (job) {.g = &g, .id = 0, .park = p};
+	assert_int_equal(rpc_pool_submit(p, parked), HUES_OK);
+	wait_finished(1);
+	wait_pending(p, 1);
+	assert_false(rpc_pool_wait_idle(p, soon()));
+
+	rpc_pool_unpark(p);
+	assert_true(rpc_pool_wait_idle(p, clock_now_ns() + IDLE_WAIT_NS));
+	assert_int_equal(rpc_pool_pending(p), 0);
+	assert_int_equal(parked->resumes, 0);
+	assert_int_equal(g.resumed, 0);
+	rpc_pool_destroy(p); /* nothing parked: returns */
+}
+
 static void
 test_pool_resumes_run_before_queued_jobs(void **state)
 {
@@ -439,6 +462,7 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_pool_parked_job_is_pending_until_resumed),
+	    T(test_pool_unpark_ends_a_parked_job),
 	    T(test_pool_resumes_run_before_queued_jobs),
 	    T(test_pool_resume_from_another_thread),
 	    T(test_pool_resume_while_run_still_on_its_worker),
