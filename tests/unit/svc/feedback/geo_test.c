@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "hues/status.h"
+#include "destination.h"
 #include "svc/feedback/geo.h"
 
 static const feedback_point hue = { 16.4637, 107.5909 }; /* Ngọ Môn */
@@ -206,25 +207,6 @@ uniform(void)
 	rng ^= rng >> 27;
 	return (double) ((rng * 2685821657736338717u) >> 11) /
 	       9007199254740992.0;
-}
-
-/* The point at distance d and bearing theta from c. */
-static feedback_point
-destination(feedback_point c, double d, double theta)
-{
-	double lat1 = c.lat * M_PI / 180, lon1 = c.lon * M_PI / 180;
-	double ang = d / FEEDBACK_EARTH_RADIUS_M;
-	double lat2 =
-	    asin(sin(lat1) * cos(ang) + cos(lat1) * sin(ang) * cos(theta));
-	double         lon2 = lon1 + atan2(sin(theta) * sin(ang) * cos(lat1),
-	                                 cos(ang) - sin(lat1) * sin(lat2));
-	feedback_point p    = { lat2 * 180 / M_PI, lon2 * 180 / M_PI };
-	if (p.lon > 180) {
-		p.lon -= 360;
-	} else if (p.lon < -180) {
-		p.lon += 360;
-	}
-	return p;
 }
 
 static bool

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "destination.h"
 #include "svc/feedback/fb.h"
 
 #define N 3000
@@ -201,21 +202,6 @@ test_pending_categories_exclude_and_known_hits(void **state)
 	    WANT);
 	assert_int_equal(nh, 0);
 	fb_pending_destroy(ps);
-}
-
-/* The point at distance d and bearing theta from c. */
-static feedback_point
-destination(feedback_point c, double d, double theta)
-{
-	double lat1 = c.lat * M_PI / 180, lon1 = c.lon * M_PI / 180;
-	double ang  = d / FEEDBACK_EARTH_RADIUS_M;
-	double lat2 =
-	    asin(sin(lat1) * cos(ang) + cos(lat1) * sin(ang) * cos(theta));
-	double lon2 = lon1 + atan2(sin(theta) * sin(ang) * cos(lat1),
-	                         cos(ang) - sin(lat1) * sin(lat2));
-	feedback_point p = { lat2 * 180 / M_PI, lon2 * 180 / M_PI };
-	p.lon += p.lon > 180 ? -360 : p.lon < -180 ? 360 : 0;
-	return p;
 }
 
 /* Reports just inside the radius, all round, are found (the box a
