@@ -31,7 +31,7 @@ struct rpc_parked {
 
 #define PARK_HOLD (1L << 40)
 
-/* A call's write completed (writer thread). */
+/* A call's write completed (the store's completer thread). */
 static void
 write_done(void *arg)
 {

@@ -90,7 +90,7 @@ struct store {
 	bool             writer_running;
 
 	/* Committed batches waiting for their hooks and completions, run by
-	 * the completer thread in commit order (write.c), under c_mu. */
+	 * the completer thread in commit order (complete.c), under c_mu. */
 	pthread_mutex_t          c_mu;
 	pthread_cond_t           c_cv;
 	struct store_done_batch *c_head, *c_tail;
@@ -134,6 +134,15 @@ int store__wait_allowed(const store *st);
 /* Starts and stops the writer thread (write.c). */
 int  store__writer_start(store *st);
 void store__writer_stop(store *st, unsigned flags);
+
+/* The completer thread (complete.c): started before the writer, stopped
+ * after it, when it has completed every batch handed over; hand_over
+ * gives it the settled b[0 .. n) of a committed batch (or, without the
+ * memory to queue them, completes them on the caller's thread after the
+ * batches before). */
+int  store__completer_start(store *st);
+void store__completer_stop(store *st);
+void store__hand_over(store *st, store_write_req *const *b, size_t n);
 
 /* Clears stale reader slots and counts them; logs when any were found. */
 void store__reader_check(store *st);

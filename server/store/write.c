@@ -18,9 +18,7 @@
  * held exclusively, so no read is open) and that clears stale readers.
  *
  * A committed batch's hooks and completions run on a second thread, the
- * completer, in commit order: they wake the callers' threads (a futex
- * wake each), about a tenth of a commit's time, which the writer spends
- * instead on the next batch's writes and sync.
+ * completer (complete.c), in commit order.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,12 +33,6 @@
 /* A batch's fate, beyond each request's own code. */
 enum { RUN_OK, RUN_MAP_FULL, RUN_SPLIT, RUN_FAILED };
 
-/* A batch the writer committed, for the completer. */
-typedef struct store_done_batch {
-	struct store_done_batch *next;
-	size_t                   n;
-	store_write_req         *r[];
-} store_done_batch;
 
 int
 store__wait_allowed(const store *st)
@@ -73,25 +65,6 @@ timed_commit(store *st, MDB_txn *txn)
 	return rc;
 }
 
-/* Completes r; the store does not touch r after this. */
-static void
-complete(store *st, store_write_req *r, int result)
-{
-	atomic_fetch_add(
-	    result == HUES_OK ? &st->n_committed : &st->n_failed, 1);
-	r->result = result;
-	if (r->done != NULL) {
-		store_done_fn done = r->done;
-		void         *arg  = r->done_arg;
-		r->state           = REQ_DONE;
-		done(r, result, arg);
-		return;
-	}
-	pthread_mutex_lock(&r->mu);
-	r->state = REQ_DONE;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-}
 
 /*
  * Doubles the map, up to map_max. Readers are shut out for the duration
@@ -375,80 +348,8 @@ wait_for_work(store *st, uint64_t *next_check)
 	}
 }
 
-/* The hooks, then the completion, of each request, in commit order. */
-static void
-complete_all(store *st, store_write_req *const *b, size_t n)
-{
-	uint64_t t0 = clock_now_ns();
-	for (size_t i = 0; i < n; i++) {
-		if (b[i]->result == HUES_OK && b[i]->on_commit != NULL) {
-			b[i]->on_commit(b[i]->on_commit_arg);
-		}
-		complete(st, b[i], b[i]->result);
-	}
-	atomic_fetch_add_explicit(
-	    &st->ns_complete, clock_now_ns() - t0, memory_order_relaxed);
-}
 
-/* Gives the settled b[0..n) to the completer; without the memory to,
- * completes them here (the order holds: nothing is queued behind). */
-static void
-hand_over(store *st, store_write_req *const *b, size_t n)
-{
-	store_done_batch *d = malloc(sizeof(*d) + n * sizeof(d->r[0]));
-	if (d == NULL || !st->completer_running) {
-		free(d);
-		pthread_mutex_lock(&st->c_mu);
-		while (st->c_head != NULL) { /* earlier batches first */
-			pthread_cond_wait(&st->c_cv, &st->c_mu);
-		}
-		pthread_mutex_unlock(&st->c_mu);
-		complete_all(st, b, n);
-		return;
-	}
-	d->next = NULL;
-	d->n    = n;
-	memcpy(d->r, b, n * sizeof(d->r[0]));
-	pthread_mutex_lock(&st->c_mu);
-	if (st->c_tail != NULL) {
-		st->c_tail->next = d;
-	} else {
-		st->c_head = d;
-	}
-	st->c_tail = d;
-	pthread_cond_broadcast(&st->c_cv);
-	pthread_mutex_unlock(&st->c_mu);
-}
 
-static void *
-completer_main(void *arg)
-{
-	store *st = arg;
-
-	pthread_mutex_lock(&st->c_mu);
-	for (;;) {
-		while (st->c_head == NULL && !st->c_stopping) {
-			pthread_cond_wait(&st->c_cv, &st->c_mu);
-		}
-		store_done_batch *d = st->c_head;
-		if (d == NULL) {
-			break; /* stopping, and every batch is complete */
-		}
-		pthread_mutex_unlock(&st->c_mu);
-		complete_all(st, d->r, d->n);
-		pthread_mutex_lock(&st->c_mu);
-		/* Off the queue only now: hand_over's fallback waits for an
-		 * empty queue, so that its batch completes after this one. */
-		st->c_head = d->next;
-		if (st->c_head == NULL) {
-			st->c_tail = NULL;
-		}
-		free(d);
-		pthread_cond_broadcast(&st->c_cv);
-	}
-	pthread_mutex_unlock(&st->c_mu);
-	return NULL;
-}
 
 static void *
 writer_main(void *arg)
@@ -495,7 +396,7 @@ writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&st->q_mu);
 		uint64_t t2 = clock_now_ns();
-		hand_over(st, b, done);
+		store__hand_over(st, b, done);
 		uint64_t c = atomic_load_explicit(
 		    &st->ns_commit, memory_order_relaxed) - c0;
 		atomic_fetch_add_explicit(
@@ -513,36 +414,15 @@ writer_main(void *arg)
 	return NULL;
 }
 
-/* After the writer ended: the completer finishes what it was given. */
-static void
-stop_completer(store *st)
-{
-	if (!st->completer_running) {
-		return;
-	}
-	pthread_mutex_lock(&st->c_mu);
-	st->c_stopping = true;
-	pthread_cond_broadcast(&st->c_cv);
-	pthread_mutex_unlock(&st->c_mu);
-	pthread_join(st->completer, NULL);
-	st->completer_running = false;
-	pthread_mutex_destroy(&st->c_mu);
-	pthread_cond_destroy(&st->c_cv);
-}
 
 int
 store__writer_start(store *st)
 {
-	pthread_mutex_init(&st->c_mu, NULL);
-	pthread_cond_init(&st->c_cv, NULL);
-	st->c_head = st->c_tail = NULL;
-	st->c_stopping          = false;
-	if (pthread_create(&st->completer, NULL, completer_main, st) != 0) {
+	if (store__completer_start(st) != HUES_OK) {
 		return HUES_RESOURCE_EXHAUSTED;
 	}
-	st->completer_running = true;
 	if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
-		stop_completer(st);
+		store__completer_stop(st);
 		return HUES_RESOURCE_EXHAUSTED;
 	}
 	st->writer_running = true;
@@ -565,7 +445,7 @@ store__writer_stop(store *st, unsigned flags)
 	pthread_cond_signal(&st->q_cv);
 	pthread_mutex_unlock(&st->q_mu);
 	pthread_join(st->writer, NULL);
-	stop_completer(st);
+	store__completer_stop(st);
 	pthread_mutex_lock(&st->q_mu);
 	st->joined = true;
 	pthread_mutex_unlock(&st->q_mu);
