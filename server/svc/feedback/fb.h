@@ -240,8 +240,9 @@ bool fb_states_check(svc_call *call, const char *field,
 void fb_key_code(store_key *k, const char *code);
 void fb_key_route(store_key *k, const char *category, const char *ward);
 
-/* Begins a read on this worker's reader. HUES_OK and *txn, or an error
- * recorded on call. End it with fb_read_end() before deferring. */
+/* Begins a read on this thread's reader. HUES_OK and *txn, or an error
+ * recorded on call (only returned when call is NULL). End it with
+ * fb_read_end() before deferring. */
 int  fb_read_begin(fb_service *svc, svc_call *call, store_txn **txn);
 void fb_read_end(fb_service *svc);
 

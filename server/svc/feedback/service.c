@@ -147,7 +147,9 @@ fb_read_begin(fb_service *svc, svc_call *call, store_txn **txn)
 
 	if (r == NULL) {
 		if ((rv = store_reader_create(svc->st, &r)) != HUES_OK) {
-			return call_fail(call, HUES_UNAVAILABLE, "no store reader");
+			return call != NULL ? call_fail(call, HUES_UNAVAILABLE,
+			                          "no store reader")
+			                    : HUES_UNAVAILABLE;
 		}
 		pthread_mutex_lock(&svc->readers_mtx);
 		if (svc->nreaders == svc->cap_readers) {
@@ -157,8 +159,10 @@ fb_read_begin(fb_service *svc, svc_call *call, store_txn **txn)
 			if (v == NULL) {
 				pthread_mutex_unlock(&svc->readers_mtx);
 				store_reader_destroy(r);
-				return call_fail(
-				    call, HUES_RESOURCE_EXHAUSTED, "out of memory");
+				return call != NULL ? call_fail(call,
+				                          HUES_RESOURCE_EXHAUSTED,
+				                          "out of memory")
+				                    : HUES_RESOURCE_EXHAUSTED;
 			}
 			svc->readers     = v;
 			svc->cap_readers = cap;
@@ -168,10 +172,12 @@ fb_read_begin(fb_service *svc, svc_call *call, store_txn **txn)
 		pthread_setspecific(svc->reader_key, r);
 	}
 	if ((rv = store_read_begin(r, txn)) != HUES_OK) {
-		return call_fail(call, rv == HUES_RESOURCE_EXHAUSTED
-		                           ? HUES_UNAVAILABLE
-		                           : HUES_INTERNAL,
-		    "cannot read the store (%s)", hues_status_name(rv));
+		int code =
+		    rv == HUES_RESOURCE_EXHAUSTED ? HUES_UNAVAILABLE : HUES_INTERNAL;
+		return call != NULL ? call_fail(call, code,
+		                          "cannot read the store (%s)",
+		                          hues_status_name(rv))
+		                    : code;
 	}
 	return HUES_OK;
 }

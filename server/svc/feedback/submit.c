@@ -228,9 +228,8 @@ submit_fn(store_txn *txn, void *arg)
 			return HUES_OK; /* the first call's report stands */
 		}
 	}
-	rv = fb_report_save(txn, j->svc, j->seq, j->rep, &j->packed, NULL, j->key,
-	    &j->wa,
-	    &j->out, &j->out_len);
+	rv = fb_report_save(txn, j->svc, j->seq, j->rep, &j->packed, NULL,
+	    j->key, &j->wa, &j->out, &j->out_len);
 	if (rv == HUES_OK) {
 		rv = fb_outbox_emit(txn, j->svc, j->rep, &j->step, "", j->rep->submitted_at);
 	}
@@ -333,7 +332,9 @@ suggest(svc_call *call, void *arg)
 	store_txn  *txn;
 	int         rv;
 
-	if ((rv = fb_read_begin(j->svc, call, &txn)) == HUES_OK) {
+	/* No call_fail(): the call succeeds, and its reply must carry no
+	 * message of this. */
+	if ((rv = fb_read_begin(j->svc, NULL, &txn)) == HUES_OK) {
 		rv = fb_nearby(call, j->svc, txn, j->rep->category, j->point, j->seq,
 		    &j->resp->nearby, &j->resp->n_nearby);
 		fb_read_end(j->svc);
