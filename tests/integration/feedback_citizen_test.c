@@ -18,23 +18,7 @@
 
 #include "feedback_util.h"
 
-static fb_env env;
-
-static int
-setup(void **state)
-{
-	(void) state;
-	fb_start(&env, NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	fb_stop(&env);
-	return 0;
-}
+FB_FILE_SERVER(env)
 
 /* A point of its own for each (test, report): 1 km apart, far from the
  * other tests' points, so that no nearby list mixes tests. */

@@ -20,23 +20,7 @@
 #include "store/key.h"
 #include "store/store.h"
 
-static fb_env env;
-
-static int
-setup(void **state)
-{
-	(void) state;
-	fb_start(&env, NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	fb_stop(&env);
-	return 0;
-}
+FB_FILE_SERVER(env)
 
 static uint64_t victim; /* the seq whose records the store loses */
 

@@ -18,27 +18,12 @@
 #include "feedback_util.h"
 #include "store/store.h"
 
-static fb_env env;
 
 /* A point of Huế that no other report of this test is near. */
 #define PLAT 16.4700
 #define PLON 107.5800
 
-static int
-setup(void **state)
-{
-	(void) state;
-	fb_start(&env, NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	fb_stop(&env);
-	return 0;
-}
+FB_FILE_SERVER(env)
 
 /* The packed bytes of r without its history, in a malloc'd block. */
 static uint8_t *

@@ -18,32 +18,7 @@
 
 #include "feedback_util.h"
 
-static fb_env env;
-
-static int
-setup(void **state)
-{
-	(void) state;
-	fb_start(&env, NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	fb_stop(&env);
-	return 0;
-}
-
-/* fb_list_mine() on this file's server. */
-static int
-list_page(const char *token, int page_size, const char *page_token,
-    const Hues__V1__ReportState *states, size_t nstates, hues_result **res)
-{
-	return fb_list_mine(
-	    &env, token, page_size, page_token, states, nstates, res);
-}
+FB_FILE_SERVER(env)
 
 /* More reports than the index hands over at a time (owners.c takes 256
  * numbers per step): a filtered call reads across the steps, and pages
@@ -65,7 +40,7 @@ test_list_my_reports_many(void **state)
 	fb_must(&env, hoa, FB_WITHDRAW, ids[0], FB_ST(WITHDRAWN));
 	fb_must(&env, hoa, FB_WITHDRAW, ids[M - 1], FB_ST(WITHDRAWN));
 	Hues__V1__ReportState st[] = { FB_ST(WITHDRAWN) };
-	assert_int_equal(list_page(hoa, 20, "", st, 1, &res), HUES_OK);
+	assert_int_equal(fb_list_mine(&env, hoa, 20, "", st, 1, &res), HUES_OK);
 	const Hues__V1__ListMyReportsResponse *l =
 	    hues_feedback_list_my_reports_response(res);
 	assert_int_equal(l->n_reports, 2);
@@ -78,7 +53,7 @@ test_list_my_reports_many(void **state)
 	int   at = M - 1, pages = 0;
 	do {
 		assert_int_equal(
-		    list_page(hoa, 100, tok, NULL, 0, &res), HUES_OK);
+		    fb_list_mine(&env, hoa, 100, tok, NULL, 0, &res), HUES_OK);
 		l = hues_feedback_list_my_reports_response(res);
 		for (size_t i = 0; i < l->n_reports; i++, at--) {
 			assert_true(at >= 0);

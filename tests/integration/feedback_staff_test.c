@@ -20,23 +20,7 @@
 
 #include "feedback_util.h"
 
-static fb_env env;
-
-static int
-setup(void **state)
-{
-	(void) state;
-	fb_start(&env, NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	fb_stop(&env);
-	return 0;
-}
+FB_FILE_SERVER(env)
 
 /* Each report at a point of its own: no nearby lists. */
 static void

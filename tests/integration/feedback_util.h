@@ -55,6 +55,27 @@ typedef struct fb_env {
 void fb_start(fb_env *e, const char *const *args);
 void fb_stop(fb_env *e);
 
+/*
+ * The fixture most feedback test files share: a static fb_env named env
+ * and the cmocka group setup and teardown that start its server (no
+ * extra arguments) before the file's tests and stop it after, for
+ * cmocka_run_group_tests(tests, setup, teardown).
+ */
+#define FB_FILE_SERVER(env)                        \
+	static fb_env env;                         \
+	static int    setup(void **state)          \
+	{                                          \
+		(void) state;                      \
+		fb_start(&env, NULL);              \
+		return 0;                          \
+	}                                          \
+	static int teardown(void **state)          \
+	{                                          \
+		(void) state;                      \
+		fb_stop(&env);                     \
+		return 0;                          \
+	}
+
 /* Stops the server gracefully (SIGTERM) or with SIGKILL, and starts it
  * again on the same data dir with args; the tokens stay valid. */
 void fb_restart(fb_env *e, bool kill9, const char *const *args);
